@@ -1,0 +1,18 @@
+namespace Lora.Training.Lora;
+
+/// <summary>
+/// One adapter's factors keyed by HF module path (model.layers.0.self_attn.q_proj), as PEFT keys its
+/// state dict. Owns its tensors.
+/// </summary>
+public sealed class AdapterWeights(LoraSettings settings, IReadOnlyDictionary<string, LoraPair> pairs) : IDisposable
+{
+    public LoraSettings Settings { get; } = settings;
+    public IReadOnlyDictionary<string, LoraPair> Pairs { get; } = pairs;
+
+    public LoraPair? Find(string modulePath) => Pairs.GetValueOrDefault(modulePath);
+
+    public void Dispose()
+    {
+        foreach (var p in Pairs.Values) p.Dispose();
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Lora.Training.Model;
+
+/// <summary>
+/// The subset of a HuggingFace Llama-family config.json this engine honours (llama, qwen2, mistral layouts).
+/// Validates itself: every bad field is reported by name with its value.
+/// </summary>
+public sealed record LlamaConfig
+{
+    public int VocabSize { get; init; } = 512;
+    public int HiddenSize { get; init; } = 64;
+    public int IntermediateSize { get; init; } = 128;
+    public int NumHiddenLayers { get; init; } = 2;
+    public int NumAttentionHeads { get; init; } = 4;
+    /// <summary>Grouped-query attention: each K/V head serves NumAttentionHeads / NumKeyValueHeads query heads.</summary>
+    public int NumKeyValueHeads { get; init; } = 2;
+    public int MaxPositionEmbeddings { get; init; } = 512;
+    public double RmsNormEps { get; init; } = 1e-5;
+    public double RopeTheta { get; init; } = 10000.0;
+    /// <summary>When true there is no lm_head tensor: the output projection reuses embed_tokens.</summary>
+    public bool TieWordEmbeddings { get; init; }
+    /// <summary>Qwen2 layout: q/k/v projections carry biases (o_proj does not).</summary>
+    public bool AttentionBias { get; init; }
+    public string ModelType { get; init; } = "llama";
+    public int? BosTokenId { get; init; }
+    public int? EosTokenId { get; init; }
+    /// <summary>Storage dtype of the checkpoint: "float32" or "bfloat16" ("float16" is loaded as float32).</summary>
+    public string TorchDtype { get; init; } = "float32";
+
+    public int HeadDim => HiddenSize / NumAttentionHeads;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field and its value.</summary>
+    public LlamaConfig Validate()
+    {
+        static void Positive(string field, long value)
+        {
+            if (value <= 0) throw new ArgumentException($"config field '{field}' must be > 0 (got {value}).");
+        }
+        Positive("vocab_size", VocabSize);
+        Positive("hidden_size", HiddenSize);
+        Positive("intermediate_size", IntermediateSize);
+        Positive("num_hidden_layers", NumHiddenLayers);
+        Positive("num_attention_heads", NumAttentionHeads);
+        Positive("num_key_value_heads", NumKeyValueHeads);
+        Positive("max_position_embeddings", MaxPositionEmbeddings);
+        if (HiddenSize % NumAttentionHeads != 0)
+            throw new ArgumentException($"config field 'hidden_size' ({HiddenSize}) must be divisible by num_attention_heads ({NumAttentionHeads}).");
+        if (NumAttentionHeads % NumKeyValueHeads != 0)
+            throw new ArgumentException($"config field 'num_attention_heads' ({NumAttentionHeads}) must be divisible by num_key_value_heads ({NumKeyValueHeads}).");
+        if (HeadDim % 2 != 0)
+            throw new ArgumentException($"config: head dimension hidden_size/num_attention_heads = {HeadDim} must be even for rotary embeddings.");
+        if (!(RmsNormEps > 0) || double.IsInfinity(RmsNormEps))
+            throw new ArgumentException($"config field 'rms_norm_eps' must be a positive number (got {RmsNormEps}).");
+        if (!(RopeTheta > 0) || double.IsInfinity(RopeTheta))
+            throw new ArgumentException($"config field 'rope_theta' must be a positive number (got {RopeTheta}).");
+        if (TorchDtype is not ("float32" or "bfloat16" or "float16"))
+            throw new ArgumentException($"config field 'torch_dtype' must be float32, bfloat16 or float16 (got '{TorchDtype}').");
+        return this;
+    }
+
+    public static LlamaConfig FromJson(string json, string source = "config.json")
+    {
+        JsonNode root;
+        try { root = JsonNode.Parse(json) ?? throw new JsonException("empty document"); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON: {e.Message}"); }
+
+        int Int(string key, int? fallback = null)
+        {
+            var node = root[key];
+            if (node is null)
+                return fallback ?? throw new InvalidDataException($"{source}: required field '{key}' is missing.");
+            try { return node.GetValue<int>(); }
+            catch (Exception) { throw new InvalidDataException($"{source}: field '{key}' must be an integer (got {node.ToJsonString()})."); }
+        }
+        double Double(string key, double fallback)
+        {
+            var node = root[key];
+            if (node is null) return fallback;
+            try { return node.GetValue<double>(); }
+            catch (Exception) { throw new InvalidDataException($"{source}: field '{key}' must be a number (got {node.ToJsonString()})."); }
+        }
+        int? OptionalInt(string key) => root[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
+
+        var heads = Int("num_attention_heads");
+        var config = new LlamaConfig
+        {
+            VocabSize = Int("vocab_size"),
+            HiddenSize = Int("hidden_size"),
+            IntermediateSize = Int("intermediate_size"),
+            NumHiddenLayers = Int("num_hidden_layers"),
+            NumAttentionHeads = heads,
+            NumKeyValueHeads = Int("num_key_value_heads", heads),
+            MaxPositionEmbeddings = Int("max_position_embeddings", 2048),
+            RmsNormEps = Double("rms_norm_eps", 1e-6),
+            RopeTheta = Double("rope_theta", 10000.0),
+            TieWordEmbeddings = root["tie_word_embeddings"]?.GetValue<bool>() ?? false,
+            ModelType = root["model_type"]?.GetValue<string>() ?? "llama",
+            AttentionBias = root["attention_bias"]?.GetValue<bool>() ?? (root["model_type"]?.GetValue<string>() == "qwen2"),
+            BosTokenId = OptionalInt("bos_token_id"),
+            EosTokenId = OptionalInt("eos_token_id"),
+            TorchDtype = root["torch_dtype"]?.GetValue<string>() ?? "float32",
+        };
+        try { return config.Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}"); }
+    }
+
+    public string ToJson()
+    {
+        var node = new JsonObject
+        {
+            ["architectures"] = new JsonArray(ModelType == "qwen2" ? "Qwen2ForCausalLM" : "LlamaForCausalLM"),
+            ["model_type"] = ModelType,
+            ["vocab_size"] = VocabSize,
+            ["hidden_size"] = HiddenSize,
+            ["intermediate_size"] = IntermediateSize,
+            ["num_hidden_layers"] = NumHiddenLayers,
+            ["num_attention_heads"] = NumAttentionHeads,
+            ["num_key_value_heads"] = NumKeyValueHeads,
+            ["max_position_embeddings"] = MaxPositionEmbeddings,
+            ["rms_norm_eps"] = RmsNormEps,
+            ["rope_theta"] = RopeTheta,
+            ["tie_word_embeddings"] = TieWordEmbeddings,
+            ["attention_bias"] = AttentionBias,
+            ["hidden_act"] = "silu",
+            ["torch_dtype"] = TorchDtype,
+        };
+        if (BosTokenId is { } bos) node["bos_token_id"] = bos;
+        if (EosTokenId is { } eos) node["eos_token_id"] = eos;
+        return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>HF module names of the linear layers inside one decoder block, in PEFT's naming.</summary>
+    public static readonly IReadOnlyList<string> LinearModuleNames =
+        ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+    /// <summary>(out, in) of a block's linear layer by HF module name.</summary>
+    public (int Out, int In) LinearShape(string module) => module switch
+    {
+        "q_proj" => (NumAttentionHeads * HeadDim, HiddenSize),
+        "k_proj" or "v_proj" => (NumKeyValueHeads * HeadDim, HiddenSize),
+        "o_proj" => (HiddenSize, NumAttentionHeads * HeadDim),
+        "gate_proj" or "up_proj" => (IntermediateSize, HiddenSize),
+        "down_proj" => (HiddenSize, IntermediateSize),
+        _ => throw new ArgumentException($"'{module}' is not a linear module of a Llama block (expected one of {string.Join(", ", LinearModuleNames)})."),
+    };
+
+    /// <summary>HF path of a block linear module, e.g. model.layers.0.self_attn.q_proj.</summary>
+    public static string ModulePath(int layer, string module) =>
+        module is "gate_proj" or "up_proj" or "down_proj"
+            ? $"model.layers.{layer}.mlp.{module}"
+            : $"model.layers.{layer}.self_attn.{module}";
+}
