@@ -1,0 +1,116 @@
+using Lora.Training.Lora;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lora.Training.Engine;
+
+/// <summary>
+/// One adapter's trainable state in the engine: all A/B factors in one flat float32 vector (a leaf that receives
+/// gradients through views), the AdamW moments beside it, and the adapter's own generator for dropout masks.
+/// </summary>
+public sealed class AdapterParameters : IDisposable
+{
+    private AdapterParameters(AdapterLayout layout, LoraSettings settings, Parameter flat, Tensor m, Tensor v, Generator generator)
+    {
+        Layout = layout;
+        Settings = settings;
+        Flat = flat;
+        M = m;
+        V = v;
+        Generator = generator;
+    }
+
+    public AdapterLayout Layout { get; }
+    public LoraSettings Settings { get; }
+    public Parameter Flat { get; }    // (P)
+    public Tensor M { get; }          // (P) first moment
+    public Tensor V { get; }          // (P) second moment
+    public Generator Generator { get; }
+    public double Scaling => Settings.Scaling;
+
+    /// <summary>Parameters + gradients + two moments, in bytes.</summary>
+    public long StateBytes => 4 * Layout.Size * sizeof(float);
+
+    /// <summary>Fresh factors (B = 0), drawn in layout order from a generator seeded by the adapter's seed.</summary>
+    public static AdapterParameters Create(AdapterLayout layout, LoraSettings settings, Device device)
+    {
+        var generator = new Generator((ulong)settings.Seed, device);
+        var flat = zeros(layout.Size, device: device);
+        using (no_grad())
+        {
+            foreach (var s in layout.Segments)
+            {
+                using var pair = LoraPair.Create(s.In, s.Out, settings, generator, device: device);
+                using var a = flat.narrow(0, s.AOffset, (long)layout.Rank * s.In);
+                using var flatA = pair.A.reshape(-1);
+                a.copy_(flatA);
+            }
+        }
+        return new AdapterParameters(layout, settings, nn.Parameter(flat), zeros_like(flat), zeros_like(flat), generator);
+    }
+
+    /// <summary>Adopts trained factors (e.g. a PEFT adapter); fails naming the module whose shape does not fit.</summary>
+    public static AdapterParameters FromWeights(AdapterLayout layout, AdapterWeights weights, Device device)
+    {
+        var p = Create(layout, weights.Settings, device);
+        using (no_grad())
+        {
+            foreach (var s in layout.Segments)
+            {
+                var pair = weights.Find(s.ModulePath) ?? throw new InvalidDataException($"adapter has no factors for '{s.ModulePath}'.");
+                if (pair.A.shape[0] != layout.Rank || pair.A.shape[1] != s.In || pair.B.shape[0] != s.Out || pair.B.shape[1] != layout.Rank)
+                    throw new InvalidDataException($"{s.ModulePath}: adapter has A [{string.Join(", ", pair.A.shape)}], B [{string.Join(", ", pair.B.shape)}]; base expects A [{layout.Rank}, {s.In}], B [{s.Out}, {layout.Rank}].");
+                using var a = p.A(s);
+                using var b = p.B(s);
+                a.copy_(pair.A);
+                b.copy_(pair.B);
+            }
+        }
+        return p;
+    }
+
+    /// <summary>View of A (r, in) inside <see cref="Flat"/>.</summary>
+    public Tensor A(LayoutSegment s) => View(Flat, s);
+
+    /// <summary>View of B (out, r) inside <see cref="Flat"/>.</summary>
+    public Tensor B(LayoutSegment s) => ViewB(Flat, s, Layout.Rank);
+
+    /// <summary>A (…, r, in) of a segment inside a flat vector or a stack of them (…, P).</summary>
+    public static Tensor View(Tensor flat, LayoutSegment s)
+    {
+        var rank = (s.BOffset - s.AOffset) / s.In;
+        using var slice = flat.narrow(-1, s.AOffset, rank * s.In);
+        return slice.unflatten(-1, [rank, s.In]);
+    }
+
+    /// <summary>B (…, out, r) of a segment inside a flat vector or a stack of them (…, P).</summary>
+    public static Tensor ViewB(Tensor flat, LayoutSegment s, long rank)
+    {
+        using var slice = flat.narrow(-1, s.BOffset, rank * s.Out);
+        return slice.unflatten(-1, [s.Out, rank]);
+    }
+
+    /// <summary>A detached copy in PEFT's shape, keyed by HF module path.</summary>
+    public AdapterWeights ToWeights()
+    {
+        using var _ = no_grad();
+        var pairs = new Dictionary<string, LoraPair>();
+        foreach (var s in Layout.Segments)
+        {
+            using var a = A(s);
+            using var b = B(s);
+            pairs[s.ModulePath] = new LoraPair(a.detach().clone(), b.detach().clone());
+        }
+        return new AdapterWeights(Settings, pairs);
+    }
+
+    public void Dispose()
+    {
+        Flat.grad?.Dispose();
+        Flat.Dispose();
+        M.Dispose();
+        V.Dispose();
+        Generator.Dispose();
+    }
+}
