@@ -1,0 +1,28 @@
+namespace Lora.Training.Data;
+
+/// <summary>
+/// One parsed JSONL line: either plain <see cref="Text"/> (packed, loss on every token) or a
+/// <see cref="Prompt"/>/<see cref="Completion"/> pair (one example, loss only on the completion).
+/// </summary>
+public sealed record DatasetRecord
+{
+    private DatasetRecord(int line, string? text, string? prompt, string? completion)
+    {
+        Line = line;
+        Text = text;
+        Prompt = prompt;
+        Completion = completion;
+    }
+
+    /// <summary>1-based line in the source, for error messages.</summary>
+    public int Line { get; }
+    public string? Text { get; }
+    public string? Prompt { get; }
+    public string? Completion { get; }
+    public bool IsText => Text is not null;
+
+    public static DatasetRecord ForText(int line, string text) => new(line, text, null, null);
+
+    public static DatasetRecord ForPromptCompletion(int line, string prompt, string completion) =>
+        new(line, null, prompt, completion);
+}

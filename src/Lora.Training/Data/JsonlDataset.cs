@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Lora.Training.Data;
+
+/// <summary>
+/// A JSONL training set: each non-empty line is {"text": …} or {"prompt": …, "completion": …}.
+/// Any bad line fails the whole load with <see cref="DatasetFormatException"/> ("source:line: reason"):
+/// training on a silently half-read file is worse than not starting.
+/// </summary>
+public sealed class JsonlDataset
+{
+    private JsonlDataset(string source, IReadOnlyList<DatasetRecord> records)
+    {
+        Source = source;
+        Records = records;
+    }
+
+    /// <summary>The file path or name used in error messages.</summary>
+    public string Source { get; }
+    public IReadOnlyList<DatasetRecord> Records { get; }
+
+    public static JsonlDataset Load(string path, JsonlOptions? options = null)
+    {
+        try
+        {
+            // StreamReader drops a UTF-8 BOM; the reader streams, so a huge file is never held twice.
+            using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return Read(reader, path, options ?? JsonlOptions.Default);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DatasetFormatException(path, null, $"cannot read dataset: {e.Message}");
+        }
+    }
+
+    /// <summary>Parses JSONL held in memory; <paramref name="sourceName"/> prefixes error messages.</summary>
+    public static JsonlDataset Parse(string text, string sourceName, JsonlOptions? options = null)
+    {
+        using var reader = new StringReader(text.StartsWith('\uFEFF') ? text[1..] : text);
+        return Read(reader, sourceName, options ?? JsonlOptions.Default);
+    }
+
+    private static JsonlDataset Read(TextReader reader, string source, JsonlOptions options)
+    {
+        var records = new List<DatasetRecord>();
+        foreach (var (line, text) in BoundedLineReader.Read(reader, options.MaxLineBytes))
+        {
+            if (text is null || Encoding.UTF8.GetByteCount(text) > options.MaxLineBytes)
+                throw new DatasetFormatException(source, line, $"line longer than the maximum of {options.MaxLineBytes} bytes");
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            if (records.Count == options.MaxRecords)
+                throw new DatasetFormatException(source, line, $"more than the maximum of {options.MaxRecords} records");
+            records.Add(ParseLine(text, source, line));
+        }
+        if (records.Count == 0)
+            throw new DatasetFormatException(source, null, "dataset is empty (no non-blank lines)");
+        return new JsonlDataset(source, records);
+    }
+
+    private static DatasetRecord ParseLine(string text, string source, int line)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw new DatasetFormatException(source, line, $"invalid JSON: {e.Message}");
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new DatasetFormatException(source, line, $"expected a JSON object, got {Describe(root.ValueKind)}");
+            var hasText = root.TryGetProperty("text", out _);
+            var hasPrompt = root.TryGetProperty("prompt", out _);
+            var hasCompletion = root.TryGetProperty("completion", out _);
+            if (hasText && (hasPrompt || hasCompletion))
+                throw new DatasetFormatException(source, line, "has both \"text\" and \"prompt\"/\"completion\"; use one form per line");
+            if (hasText) return DatasetRecord.ForText(line, RequireString(root, "text", source, line));
+            if (!hasPrompt && !hasCompletion)
+                throw new DatasetFormatException(source, line, "expected a \"text\" field or \"prompt\" and \"completion\" fields");
+            var prompt = RequireString(root, "prompt", source, line);
+            var completion = RequireString(root, "completion", source, line);
+            return DatasetRecord.ForPromptCompletion(line, prompt, completion);
+        }
+    }
+
+    private static string RequireString(JsonElement root, string name, string source, int line)
+    {
+        if (!root.TryGetProperty(name, out var value))
+            throw new DatasetFormatException(source, line, $"missing \"{name}\" field");
+        if (value.ValueKind != JsonValueKind.String)
+            throw new DatasetFormatException(source, line, $"\"{name}\" must be a string, got {Describe(value.ValueKind)}");
+        var s = value.GetString()!;
+        if (s.Length == 0) throw new DatasetFormatException(source, line, $"\"{name}\" is empty");
+        return s;
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}

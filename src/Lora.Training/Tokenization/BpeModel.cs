@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+
+namespace Lora.Training.Tokenization;
+
+/// <summary>
+/// The "model" of a byte-level tokenizer.json: vocabulary, ranked merges and the BPE merge loop.
+/// The merge loop is ours rather than Microsoft.ML.Tokenizers' so that its exact semantics (lowest rank
+/// first, leftmost on ties, ignore_merges, both merge encodings) are visible and tested against HuggingFace's.
+/// </summary>
+internal sealed class BpeModel
+{
+    // Caching whole words makes repeated words (most of any corpus) a dictionary hit; bounded so a huge
+    // corpus of unique strings cannot grow it without limit.
+    private const int MaxCacheEntries = 200_000;
+
+    private readonly Dictionary<string, int> _vocab;
+    private readonly Dictionary<(string Left, string Right), (int Rank, string Merged)> _merges;
+    private readonly bool _ignoreMerges;
+    private readonly int? _unkId;
+    private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+
+    private BpeModel(Dictionary<string, int> vocab, Dictionary<(string, string), (int, string)> merges,
+        bool ignoreMerges, int? unkId)
+    {
+        _vocab = vocab;
+        _merges = merges;
+        _ignoreMerges = ignoreMerges;
+        _unkId = unkId;
+        IdToToken = new Dictionary<int, string>(vocab.Count);
+        foreach (var (token, id) in vocab) IdToToken[id] = token;
+    }
+
+    public IReadOnlyDictionary<string, int> Vocab => _vocab;
+    public Dictionary<int, string> IdToToken { get; }
+    public int MergeCount => _merges.Count;
+
+    public static BpeModel Parse(JsonElement model)
+    {
+        var type = model.TryGetProperty("type", out var t) ? t.GetString() : "BPE";
+        if (type != "BPE") throw new NotSupportedException($"model type '{type}' is not supported (expected BPE).");
+        if (model.TryGetProperty("byte_fallback", out var bf) && bf.ValueKind == JsonValueKind.True)
+            throw new NotSupportedException("byte_fallback BPE (SentencePiece-style) is not byte-level BPE.");
+        if (model.TryGetProperty("continuing_subword_prefix", out var csp) && csp.ValueKind == JsonValueKind.String
+            || model.TryGetProperty("end_of_word_suffix", out var eow) && eow.ValueKind == JsonValueKind.String)
+            throw new NotSupportedException("continuing_subword_prefix / end_of_word_suffix are not supported.");
+
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in model.GetProperty("vocab").EnumerateObject()) vocab[entry.Name] = entry.Value.GetInt32();
+
+        var merges = new Dictionary<(string, string), (int, string)>();
+        var rank = 0;
+        foreach (var merge in model.GetProperty("merges").EnumerateArray())
+        {
+            var (left, right) = ParseMerge(merge, rank);
+            var merged = left + right;
+            if (!vocab.ContainsKey(merged))
+                throw new FormatException($"merge #{rank} '{left} {right}' produces '{merged}', which is not in the vocab.");
+            merges.TryAdd((left, right), (rank, merged)); // a repeated pair keeps its first (best) rank, as in HF
+            rank++;
+        }
+
+        var ignoreMerges = model.TryGetProperty("ignore_merges", out var im) && im.ValueKind == JsonValueKind.True;
+        int? unkId = model.TryGetProperty("unk_token", out var unk) && unk.ValueKind == JsonValueKind.String
+            && vocab.TryGetValue(unk.GetString()!, out var u) ? u : null;
+        return new BpeModel(vocab, merges, ignoreMerges, unkId);
+    }
+
+    /// <summary>Merges are "left right" strings in older files and ["left", "right"] pairs in newer ones.</summary>
+    private static (string, string) ParseMerge(JsonElement merge, int rank)
+    {
+        if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2)
+            return (merge[0].GetString()!, merge[1].GetString()!);
+        if (merge.ValueKind == JsonValueKind.String)
+        {
+            var parts = merge.GetString()!.Split(' ');
+            if (parts.Length == 2) return (parts[0], parts[1]);
+        }
+        throw new FormatException($"merge #{rank} is neither \"a b\" nor [\"a\", \"b\"]: {merge.GetRawText()}");
+    }
+
+    /// <summary>Token ids of one pre-tokenized word, already mapped to the byte-level alphabet.</summary>
+    public int[] EncodeWord(string word)
+    {
+        if (_cache.TryGetValue(word, out var cached)) return cached;
+        var ids = EncodeUncached(word);
+        if (_cache.Count < MaxCacheEntries) _cache.TryAdd(word, ids);
+        return ids;
+    }
+
+    private int[] EncodeUncached(string word)
+    {
+        if (_ignoreMerges && _vocab.TryGetValue(word, out var whole)) return [whole];
+
+        // Byte-level characters are all in the BMP, so each char starts as one symbol.
+        var symbols = new List<string>(word.Length);
+        foreach (var c in word) symbols.Add(c.ToString());
+
+        // Repeatedly merge the adjacent pair with the lowest rank, leftmost on ties: the order HuggingFace's
+        // priority queue produces. Words are short, so the quadratic scan beats a heap here.
+        while (symbols.Count > 1)
+        {
+            var bestIndex = -1;
+            var bestRank = int.MaxValue;
+            string? bestMerged = null;
+            for (var i = 0; i < symbols.Count - 1; i++)
+            {
+                if (_merges.TryGetValue((symbols[i], symbols[i + 1]), out var m) && m.Rank < bestRank)
+                {
+                    (bestIndex, bestRank, bestMerged) = (i, m.Rank, m.Merged);
+                }
+            }
+            if (bestIndex < 0) break;
+            symbols[bestIndex] = bestMerged!;
+            symbols.RemoveAt(bestIndex + 1);
+        }
+
+        var ids = new List<int>(symbols.Count);
+        foreach (var symbol in symbols)
+        {
+            if (_vocab.TryGetValue(symbol, out var id)) ids.Add(id);
+            else if (_unkId is { } unk) ids.Add(unk);
+            else throw new InvalidOperationException(
+                $"symbol '{symbol}' is not in the vocab and the tokenizer has no unk_token (incomplete byte alphabet?).");
+        }
+        return [.. ids];
+    }
+}
