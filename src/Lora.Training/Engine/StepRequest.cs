@@ -1,0 +1,18 @@
+namespace Lora.Training.Engine;
+
+/// <summary>An adapter's pending optimizer step: it joins one fused pass per micro-batch until the step completes.</summary>
+internal sealed class StepRequest(AdapterSession session, DateTime arrival)
+{
+    public AdapterSession Session { get; } = session;
+    public DateTime Arrival { get; } = arrival;
+    public int MicroBatchesDone { get; set; }
+    public double LossSum { get; set; }
+    public int Tokens { get; set; }
+    public int MaxFused { get; set; }
+    public TaskCompletionSource<TrainingStepResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int MicroBatchesPerStep => Session.Job.Training.GradientAccumulation;
+    public bool LastMicroBatch => MicroBatchesDone + 1 == MicroBatchesPerStep;
+    /// <summary>Upper bound on the padded tokens this request adds to a pass.</summary>
+    public int TokenEstimate => Session.Job.Training.BatchSize * Session.Job.Training.SeqLen;
+}

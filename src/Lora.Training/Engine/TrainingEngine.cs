@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using Lora.Training.Data;
+using Lora.Training.Lora;
+using Lora.Training.Model;
+using Lora.Training.Optim;
+using Lora.Training.Tokenization;
+
+namespace Lora.Training.Engine;
+
+/// <summary>
+/// One per silo: holds the frozen base and runs all tensor work on its own compute thread, never on a caller's
+/// (TorchSharp dispose scopes and grad mode are thread-bound; long turns would stall the Orleans scheduler).
+/// Step requests from many adapters are gathered for a short window and executed as one fused pass; other work
+/// (open, evaluate, checkpoint, generate) runs between passes.
+/// </summary>
+public sealed class TrainingEngine : IDisposable
+{
+    private readonly object _lock = new();   // Monitor.Wait/Pulse need an object lock
+    private readonly Queue<Action> _exclusive = new();
+    private readonly List<StepRequest> _steps = [];
+    private readonly HashSet<AdapterSession> _training = [];
+    private readonly FusedStepExecutor _executor;
+    private readonly Thread _thread;
+    private bool _stopping;
+
+    public TrainingEngine(string baseModelId, LlamaForCausalLM model, ITextTokenizer tokenizer, EngineOptions? options = null)
+    {
+        BaseModelId = baseModelId;
+        Model = model;
+        Tokenizer = tokenizer;
+        Options = (options ?? new EngineOptions()).Validate();
+        Admission = new AdmissionGate(Options.MemoryBudgetBytes, Options.MaxResidentAdapters);
+        _executor = new FusedStepExecutor(model, tokenizer.PadId);
+        _thread = new Thread(Loop) { IsBackground = true, Name = $"lora-engine:{baseModelId}" };
+        _thread.Start();
+    }
+
+    public string BaseModelId { get; }
+    public LlamaForCausalLM Model { get; }
+    public ITextTokenizer Tokenizer { get; }
+    public EngineOptions Options { get; }
+    public AdmissionGate Admission { get; }
+
+    /// <summary>Raised on the compute thread after every fused pass.</summary>
+    public event Action<FusedPassReport>? PassCompleted;
+
+    /// <summary>Makes an adapter resident (waiting for memory admission first), fresh or from a checkpoint.</summary>
+    public async Task<AdapterSession> OpenAsync(AdapterJob job, AdapterCheckpoint? resume = null, CancellationToken cancellationToken = default)
+    {
+        job.Training.Validate(Model.Config.MaxPositionEmbeddings);
+        if (job.Train.Count == 0) throw new ArgumentException($"job '{job.JobId}': the training split has no examples.");
+        var layout = new AdapterLayout(Model.Config, job.Lora);
+        var bytes = 4 * layout.Size * sizeof(float);
+        await Admission.AdmitAsync(bytes, cancellationToken);
+        try
+        {
+            return await RunAsync(() => AdapterSession.Open(job, layout, resume, Model.Device));
+        }
+        catch
+        {
+            Admission.Release(bytes);
+            throw;
+        }
+    }
+
+    /// <summary>One optimizer step (all its micro-batches), fused with whatever other adapters are stepping.</summary>
+    public Task<TrainingStepResult> StepAsync(AdapterSession session, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(session.Released, session);
+        var request = new StepRequest(session, DateTime.UtcNow);
+        lock (_lock)
+        {
+            _training.Add(session);
+            _steps.Add(request);
+            Monitor.PulseAll(_lock);
+        }
+        cancellationToken.Register(() =>
+        {
+            lock (_lock)
+            {
+                if (request.MicroBatchesDone == 0 && _steps.Remove(request)) request.Completion.TrySetCanceled(cancellationToken);
+            }
+        });
+        return request.Completion.Task;
+    }
+
+    /// <summary>Mean next-token loss on examples with the session's adapter, or the bare base when null.</summary>
+    public Task<double> EvaluateAsync(AdapterSession? session, IReadOnlyList<TrainingExample> examples) => RunAsync(() =>
+    {
+        if (examples.Count == 0) return double.NaN;
+        if (session is null) return _executor.Evaluate(null, examples, 16);
+        using var weights = session.Parameters.ToWeights();
+        return _executor.Evaluate(new SingleAdapterDelta(weights), examples, session.Job.Training.BatchSize);
+    });
+
+    public Task<AdapterCheckpoint> CheckpointAsync(AdapterSession session) => RunAsync(session.Snapshot);
+
+    /// <summary>A detached copy of the adapter's factors (PEFT layout); the caller owns and disposes it.</summary>
+    public Task<AdapterWeights> ExportAsync(AdapterSession session) => RunAsync(session.Parameters.ToWeights);
+
+    public Task<string> GenerateAsync(AdapterWeights? adapter, string prompt, int maxNewTokens, double temperature = 0, long seed = 0) =>
+        RunAsync(() => TextGenerator.Generate(Model, Tokenizer, adapter is null ? null : new SingleAdapterDelta(adapter),
+            prompt, maxNewTokens, temperature, seed));
+
+    /// <summary>Frees the adapter's tensors and its admission budget.</summary>
+    public Task ReleaseAsync(AdapterSession session) => RunAsync(() =>
+    {
+        if (session.Released) return true;
+        lock (_lock)
+        {
+            _training.Remove(session);
+            _steps.RemoveAll(r => r.Session == session && r.Completion.TrySetCanceled());
+        }
+        session.Released = true;
+        session.Parameters.Dispose();
+        Admission.Release(session.StateBytes);
+        return true;
+    });
+
+    /// <summary>Runs tensor work on the compute thread.</summary>
+    public Task<T> RunAsync<T>(Func<T> work)
+    {
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            _exclusive.Enqueue(() =>
+            {
+                try { completion.SetResult(work()); }
+                catch (Exception e) { completion.SetException(e); }
+            });
+            Monitor.PulseAll(_lock);
+        }
+        return completion.Task;
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            Action? exclusive = null;
+            List<StepRequest>? pass = null;
+            lock (_lock)
+            {
+                while (!_stopping && _exclusive.Count == 0 && _steps.Count == 0) Monitor.Wait(_lock);
+                if (_stopping) break;
+                if (_exclusive.Count > 0) exclusive = _exclusive.Dequeue();
+                else if (Gathered()) pass = Select();
+            }
+            exclusive?.Invoke();
+            if (pass is not null) RunPass(pass);
+        }
+        lock (_lock)
+        {
+            foreach (var r in _steps) r.Completion.TrySetCanceled();
+            _steps.Clear();
+        }
+    }
+
+    /// <summary>Waits (lock held) until every training adapter has a request in, the window closes, or other work arrives.</summary>
+    private bool Gathered()
+    {
+        var deadline = _steps[0].Arrival + Options.GatherWindow;
+        while (!_stopping && _exclusive.Count == 0 && _steps.Count < Math.Min(_training.Count, Options.MaxAdaptersPerStep))
+        {
+            var wait = deadline - DateTime.UtcNow;
+            if (wait <= TimeSpan.Zero) break;
+            Monitor.Wait(_lock, wait);
+        }
+        return !_stopping && _exclusive.Count == 0 && _steps.Count > 0;
+    }
+
+    /// <summary>Oldest requests first, so no adapter waits more than ⌈queued / per-pass⌉ passes.</summary>
+    private List<StepRequest> Select()
+    {
+        var pass = new List<StepRequest>();
+        var tokens = 0;
+        foreach (var r in _steps)
+        {
+            if (pass.Count == Options.MaxAdaptersPerStep) break;
+            if (pass.Count > 0 && tokens + r.TokenEstimate > Options.MaxTokensPerStep) continue;
+            pass.Add(r);
+            tokens += r.TokenEstimate;
+        }
+        return pass;
+    }
+
+    private void RunPass(List<StepRequest> pass)
+    {
+        var clock = Stopwatch.StartNew();
+        var participants = pass.Select(r =>
+        {
+            var s = r.Session;
+            var lr = LearningRateSchedule.At(s.Job.Training, s.Step);
+            var batch = s.Cursor.NextBatch(s.Job.Training.BatchSize).Examples;
+            return new StepParticipant(s.Parameters, batch, s.Job.Training, s.Step + 1, lr, r.LastMicroBatch);
+        }).ToList();
+
+        IReadOnlyList<ParticipantResult> results;
+        try { results = _executor.Run(participants); }
+        catch (Exception e)
+        {
+            lock (_lock) _steps.RemoveAll(pass.Contains);
+            foreach (var r in pass) r.Completion.TrySetException(e);
+            return;
+        }
+
+        int stepped = 0, failed = 0, tokens = 0;
+        var done = new List<(StepRequest, TrainingStepResult)>();
+        for (int i = 0; i < pass.Count; i++)
+        {
+            var (r, p, res) = (pass[i], participants[i], results[i]);
+            r.MicroBatchesDone++;
+            r.LossSum += res.Loss;
+            r.Tokens += res.Tokens;
+            r.MaxFused = Math.Max(r.MaxFused, pass.Count);
+            tokens += res.Tokens;
+            if (res.Failure is null && !res.Stepped) continue;
+            if (res.Stepped) { r.Session.Step++; stepped++; } else failed++;
+            done.Add((r, new TrainingStepResult(r.Session.Step, r.LossSum / r.MicroBatchesDone, r.Tokens, p.LearningRate,
+                res.GradNorm, r.MaxFused, res.Failure)));
+        }
+        lock (_lock) _steps.RemoveAll(r => done.Any(d => d.Item1 == r));
+        foreach (var (r, result) in done) r.Completion.TrySetResult(result);
+        PassCompleted?.Invoke(new FusedPassReport(pass.Count, tokens, clock.Elapsed, stepped, failed));
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_lock);
+        }
+        _thread.Join();
+    }
+}
