@@ -1,0 +1,37 @@
+using Orleans.Concurrency;
+
+namespace Lora.Abstractions;
+
+/// <summary>
+/// One training job, keyed "{baseModel}/{jobId}" (<see cref="AdapterKeys"/>). Owns its adapter: validates and
+/// persists the spec, trains autonomously on its silo's shared base, checkpoints, and serves the finished adapter.
+/// </summary>
+[Alias("lora.IAdapterGrain")]
+public interface IAdapterGrain : IGrainWithStringKey
+{
+    /// <summary>Stages one chunk of the JSONL dataset before <see cref="Submit"/> (messages stay small).</summary>
+    [Alias("UploadDatasetChunk")]
+    Task UploadDatasetChunk(int index, int total, string text);
+
+    /// <summary>Validates, persists and starts the job. Submitting the same spec again is a no-op that returns the
+    /// current status; a different spec under the same id is rejected.</summary>
+    [Alias("Submit")]
+    Task<JobStatus> Submit(JobSpec spec);
+
+    [AlwaysInterleave, Alias("GetStatus")]
+    Task<JobStatus> GetStatus();
+
+    /// <summary>Progress snapshots until the job reaches a final state.</summary>
+    [AlwaysInterleave, Alias("Watch")]
+    IAsyncEnumerable<JobStatus> Watch(CancellationToken cancellationToken = default);
+
+    [AlwaysInterleave, Alias("Cancel")]
+    Task<JobStatus> Cancel();
+
+    /// <summary>The finished adapter in PEFT format; fails unless the job completed.</summary>
+    [AlwaysInterleave, Alias("DownloadAdapter")]
+    Task<AdapterFiles> DownloadAdapter();
+
+    [Alias("Generate"), ResponseTimeout("00:02:00")]
+    Task<string> Generate(string prompt, int maxNewTokens, double temperature);
+}

@@ -1,0 +1,15 @@
+namespace Lora.Abstractions;
+
+/// <summary>The cluster's list of jobs (key 0): maps a job id to its base model so clients can address it by id.</summary>
+[Alias("lora.IJobIndexGrain")]
+public interface IJobIndexGrain : IGrainWithIntegerKey
+{
+    [Alias("Register")]
+    Task Register(JobRef job);
+
+    [Alias("Find")]
+    Task<JobRef?> Find(string jobId);
+
+    [Alias("List")]
+    Task<IReadOnlyList<JobRef>> List();
+}
