@@ -17,4 +17,7 @@ internal static class MetricsContract
         Counters.Contains(name) || Gauges.Contains(name) || name == "up"
         || Histograms.Any(h => name == h + "_bucket" || name == h + "_sum" || name == h + "_count")
         || ForeignPrefixes.Any(name.StartsWith);
+
+    /// <summary>Prose may name a histogram itself; a query must name one of its series.</summary>
+    public static bool IsDocumented(string name) => IsKnown(name) || Histograms.Contains(name);
 }
