@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Starts a private redis-server on 127.0.0.1 for tests and local cluster runs.
+# Usage: scripts/start-redis.sh [PORT=6379] [DIR=./data/redis]
+# Idempotent: if the pid file names a live process, or the port already answers PING, nothing new starts.
+set -euo pipefail
+
+port="${1:-6379}"
+dir="${2:-./data/redis}"
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+pidfile="$dir/redis-$port.pid"
+logfile="$dir/redis-$port.log"
+
+ping() { redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; }
+
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && ping; then
+    echo "start-redis: already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"
+    exit 0
+fi
+if ping; then
+    # Someone else's redis (e.g. the Debian service) already owns the port; reuse it rather than fail.
+    echo "start-redis: a redis already answers on 127.0.0.1:$port; reusing it"
+    exit 0
+fi
+
+command -v redis-server >/dev/null || { echo "start-redis: redis-server missing; run scripts/install-deps.sh" >&2; exit 1; }
+
+# No persistence: test data is disposable, and snapshots would only slow shutdown.
+redis-server --bind 127.0.0.1 --port "$port" --daemonize yes \
+    --pidfile "$pidfile" --logfile "$logfile" --dir "$dir" \
+    --save '' --appendonly no
+
+for _ in $(seq 1 50); do
+    if ping; then
+        echo "start-redis: ready on 127.0.0.1:$port (pid $(cat "$pidfile" 2>/dev/null || echo '?'))"
+        exit 0
+    fi
+    sleep 0.1
+done
+echo "start-redis: redis did not answer PING on 127.0.0.1:$port within 5s; see $logfile" >&2
+exit 1
