@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Lora.Abstractions;
+using Lora.Training.Data;
+using Lora.Training.Engine;
+using Lora.Training.Peft;
+
+namespace Lora.Grains.Jobs;
+
+public sealed partial class AdapterGrain
+{
+    /// <summary>
+    /// The job's training loop. Persistence order matters for exact resume: the checkpoint (whose step is the truth)
+    /// is written before the job record, and on resume the loss history is cut back to the checkpoint's step, so the
+    /// reported history has neither gaps nor duplicates whatever moment a silo died.
+    /// </summary>
+    private async Task TrainAsync(CancellationToken cancel)
+    {
+        var spec = job.State.Spec!;
+        AdapterSession? session = null;
+        try
+        {
+            var (lora, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
+            var data = await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(job.State.Dataset, spec.DatasetName),
+                host.Model.Tokenizer, host.Model.Config.VocabSize, training.SeqLen, training.EvalFraction, training.Seed), cancel);
+            var engineJob = new AdapterJob(spec.JobId, lora, training, data.Train, data.Eval);
+
+            AdapterCheckpoint? resume = null;
+            if (adapter.State.Checkpoint is { } bytes)
+            {
+                try { resume = AdapterCheckpoint.FromBytes(bytes); }
+                catch (InvalidDataException e) { await Finish(JobState.Failed, $"stored checkpoint is corrupt: {e.Message}"); return; }
+            }
+            job.State.BaseEvalLoss ??= await host.Engine.EvaluateAsync(null, data.Eval);
+
+            session = await host.Engine.OpenAsync(engineJob, resume, cancel);
+            job.State.Step = session.Step;
+            if (job.State.TrainLosses.Count > session.Step) job.State.TrainLosses.RemoveRange(session.Step, job.State.TrainLosses.Count - session.Step);
+            job.State.State = JobState.Running;
+            job.State.UpdatedAt = DateTimeOffset.UtcNow;
+            await job.WriteStateAsync();
+
+            var clock = Stopwatch.StartNew();
+            long tokens = 0;
+            var lastCheckpoint = Stopwatch.StartNew();
+            while (session.Step < training.Steps)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var result = await host.Engine.StepAsync(session, cancel);
+                if (result.Failure is not null) { await Finish(JobState.Failed, result.Failure); return; }
+                tokens += result.Tokens;
+                job.State.Step = result.Step;
+                job.State.TrainLosses.Add(result.Loss);
+                job.State.TokensPerSecond = tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                job.State.UpdatedAt = DateTimeOffset.UtcNow;
+                if (result.Step % spec.CheckpointEverySteps == 0 && result.Step < training.Steps)
+                {
+                    await Checkpoint(session);
+                    lastCheckpoint.Restart();
+                }
+            }
+
+            job.State.EvalLoss = await host.Engine.EvaluateAsync(session, data.Eval);
+            using (var weights = await host.Engine.ExportAsync(session))
+            {
+                var (safetensors, config) = PeftAdapterFiles.ToBytes(weights, host.Model.Id);
+                adapter.State.AdapterSafetensors = safetensors;
+                adapter.State.AdapterConfig = config;
+            }
+            adapter.State.Checkpoint = null;
+            await adapter.WriteStateAsync();
+            await Finish(JobState.Completed, null);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await Finish(JobState.Canceled, null);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FormatException or InvalidOperationException)
+        {
+            await Finish(JobState.Failed, e.Message);
+        }
+        finally
+        {
+            if (session is not null) await host.Engine.ReleaseAsync(session);
+        }
+    }
+
+    private async Task Checkpoint(AdapterSession session)
+    {
+        var checkpoint = await host.Engine.CheckpointAsync(session);
+        adapter.State.Checkpoint = checkpoint.ToBytes();
+        await adapter.WriteStateAsync();
+        await job.WriteStateAsync();
+        // The loop is not a request, so idle collection would not see it as activity.
+        DelayDeactivation(TimeSpan.FromMinutes(10));
+    }
+
+    private async Task Finish(JobState state, string? error)
+    {
+        job.State.State = state;
+        job.State.Error = error;
+        job.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await job.WriteStateAsync();
+        if (state != JobState.Completed) LogEnded(logger, job.State.Spec?.JobId ?? "?", state, error);
+        var reminder = await this.GetReminder(ReminderName);
+        if (reminder is not null) await this.UnregisterReminder(reminder);
+    }
+}

@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using Lora.Abstractions;
+using Lora.Grains.Hosting;
+using Lora.Grains.Placement;
+using Lora.Training.Data;
+using Lora.Training.Engine;
+using Lora.Training.Peft;
+using Microsoft.Extensions.Logging;
+using Orleans.Placement;
+using Orleans.Runtime;
+
+namespace Lora.Grains.Jobs;
+
+/// <summary>
+/// One training job. Placed only on silos hosting its base model (key "{baseModel}/{jobId}"), least-loaded first.
+/// Training runs as a background loop of awaited engine steps, so status queries, watches and cancels interleave
+/// freely; a reminder re-activates the grain after a silo loss and the loop resumes from the last checkpoint.
+/// </summary>
+[BaseModelPlacementFilter, ActivationCountBasedPlacement]
+public sealed partial class AdapterGrain(
+    [PersistentState("job", AdapterGrain.StorageName)] IPersistentState<AdapterJobState> job,
+    [PersistentState("adapter", AdapterGrain.StorageName)] IPersistentState<AdapterCheckpointState> adapter,
+    SiloModelHost host,
+    ILogger<AdapterGrain> logger) : Grain, IAdapterGrain, IRemindable
+{
+    public const string StorageName = "lora-jobs";
+    private const string ReminderName = "resume-training";
+    private readonly SortedDictionary<int, string> _chunks = new();
+    private CancellationTokenSource? _cancel;
+    private Task? _loop;
+
+    private string BaseModelId => AdapterKeys.BaseModelOf(this.GetPrimaryKeyString());
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (job.State.Spec is not null && job.State.State is JobState.Queued or JobState.Running) EnsureLoop();
+        return Task.CompletedTask;
+    }
+
+    public Task UploadDatasetChunk(int index, int total, string text)
+    {
+        if (total < 1 || index < 0 || index >= total)
+            throw new ArgumentException($"dataset chunk index {index} is outside 0..{total - 1}.");
+        _chunks[index] = text ?? throw new ArgumentException("dataset chunk text is null.");
+        _chunks[-1] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Task.CompletedTask;
+    }
+
+    public async Task<JobStatus> Submit(JobSpec spec)
+    {
+        var dataset = AssembleDataset();
+        if (job.State.Spec is { } existing)
+        {
+            if (existing.SameAs(spec) && (dataset.Length == 0 || dataset == job.State.Dataset)) return Status();
+            throw new ArgumentException($"job '{spec.JobId}' already exists with a different spec or dataset; choose another job id.");
+        }
+        var (_, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
+        if (dataset.Length == 0) throw new ArgumentException("job dataset is empty: upload at least one JSONL record.");
+        // Parse and tokenise once up front so a bad line is rejected before anything is stored.
+        await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(dataset, spec.DatasetName), host.Model.Tokenizer,
+            host.Model.Config.VocabSize, training.SeqLen, training.EvalFraction, training.Seed));
+
+        job.State.Spec = spec;
+        job.State.Dataset = dataset;
+        job.State.State = JobState.Queued;
+        job.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await job.WriteStateAsync();
+        _chunks.Clear();
+        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        LogSubmitted(logger, spec.JobId, BaseModelId, spec.Steps);
+        EnsureLoop();
+        return Status();
+    }
+
+    public Task<JobStatus> GetStatus() => Task.FromResult(Status());
+
+    public async IAsyncEnumerable<JobStatus> Watch([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        JobStatus? last = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var current = Status();
+            if (last is null || current.Step != last.Step || current.State != last.State || current.EvalLoss != last.EvalLoss)
+            {
+                yield return current;
+                last = current;
+            }
+            if (current.IsFinal || job.State.Spec is null) yield break;
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    public async Task<JobStatus> Cancel()
+    {
+        if (job.State.Spec is null) throw new ArgumentException($"no job '{AdapterKeys.JobIdOf(this.GetPrimaryKeyString())}'.");
+        if (Status().IsFinal) return Status();
+        if (_loop is { IsCompleted: false } && _cancel is not null)
+        {
+            await _cancel.CancelAsync();
+            await _loop;
+        }
+        else await Finish(JobState.Canceled, null);
+        return Status();
+    }
+
+    public Task<AdapterFiles> DownloadAdapter()
+    {
+        if (job.State.State != JobState.Completed || adapter.State.AdapterSafetensors is null)
+            throw new InvalidOperationException($"job '{AdapterKeys.JobIdOf(this.GetPrimaryKeyString())}' has no finished adapter (state {job.State.State}).");
+        return Task.FromResult(new AdapterFiles(adapter.State.AdapterSafetensors, adapter.State.AdapterConfig!));
+    }
+
+    public async Task<string> Generate(string prompt, int maxNewTokens, double temperature)
+    {
+        var files = await DownloadAdapter();
+        using var weights = PeftAdapterFiles.FromBytes(files.Safetensors, files.ConfigJson);
+        return await host.Engine.GenerateAsync(weights, prompt, maxNewTokens, temperature);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (job.State.State is JobState.Queued or JobState.Running) EnsureLoop();
+        else if (await this.GetReminder(reminderName) is { } stale) await this.UnregisterReminder(stale);
+    }
+
+    private void EnsureLoop()
+    {
+        if (_loop is { IsCompleted: false }) return;
+        _cancel = new CancellationTokenSource();
+        _loop = TrainAsync(_cancel.Token);
+    }
+
+    private string AssembleDataset()
+    {
+        if (!_chunks.TryGetValue(-1, out var totalText)) return "";
+        var total = int.Parse(totalText, System.Globalization.CultureInfo.InvariantCulture);
+        var missing = Enumerable.Range(0, total).Where(i => !_chunks.ContainsKey(i)).ToList();
+        if (missing.Count > 0) throw new ArgumentException($"dataset upload incomplete: chunks {string.Join(", ", missing.Take(10))} of {total} are missing.");
+        return string.Concat(Enumerable.Range(0, total).Select(i => _chunks[i]));
+    }
+
+    private JobStatus Status()
+    {
+        var s = job.State;
+        return new JobStatus
+        {
+            JobId = s.Spec?.JobId ?? AdapterKeys.JobIdOf(this.GetPrimaryKeyString()),
+            BaseModel = BaseModelId,
+            State = s.State,
+            Step = s.Step,
+            TotalSteps = s.Spec?.Steps ?? 0,
+            TrainLoss = s.TrainLosses.Count > 0 ? s.TrainLosses[^1] : null,
+            EvalLoss = s.EvalLoss,
+            BaseEvalLoss = s.BaseEvalLoss,
+            TokensPerSecond = s.TokensPerSecond,
+            Error = s.Error,
+            UpdatedAt = s.UpdatedAt,
+            Silo = RuntimeIdentity,
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted on base {BaseModel}: {Steps} steps")]
+    private static partial void LogSubmitted(ILogger logger, string jobId, string baseModel, int steps);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ended {State}: {Error}")]
+    private static partial void LogEnded(ILogger logger, string jobId, JobState state, string? error);
+}

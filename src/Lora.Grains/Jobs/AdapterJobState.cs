@@ -1,0 +1,28 @@
+using Lora.Abstractions;
+
+namespace Lora.Grains.Jobs;
+
+/// <summary>A job's durable record: spec, dataset, lifecycle and loss history (one entry per completed step).</summary>
+[GenerateSerializer, Alias("lora.AdapterJobState")]
+public sealed class AdapterJobState
+{
+    [Id(0)] public JobSpec? Spec { get; set; }
+    [Id(1)] public string Dataset { get; set; } = "";
+    [Id(2)] public JobState State { get; set; }
+    [Id(3)] public int Step { get; set; }
+    [Id(4)] public List<double> TrainLosses { get; set; } = [];
+    [Id(5)] public double? EvalLoss { get; set; }
+    [Id(6)] public double? BaseEvalLoss { get; set; }
+    [Id(7)] public string? Error { get; set; }
+    [Id(8)] public DateTimeOffset UpdatedAt { get; set; }
+    [Id(9)] public double TokensPerSecond { get; set; }
+}
+
+/// <summary>The adapter's bytes: the resumable checkpoint while training, the PEFT files once finished.</summary>
+[GenerateSerializer, Alias("lora.AdapterCheckpointState")]
+public sealed class AdapterCheckpointState
+{
+    [Id(0)] public byte[]? Checkpoint { get; set; }
+    [Id(1)] public byte[]? AdapterSafetensors { get; set; }
+    [Id(2)] public string? AdapterConfig { get; set; }
+}
