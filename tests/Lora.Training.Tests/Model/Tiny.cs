@@ -59,7 +59,7 @@ internal static class Tiny
         return d.item<double>();
     }
 
-    public static bool BitEqual(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && a.equal(b).item<bool>();
+    public static bool BitEqual(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && a.equal(b).all().item<bool>();
 
     /// <summary>Deep copy of every named parameter.</summary>
     public static Dictionary<string, Tensor> Snapshot(nn.Module m) =>
@@ -71,7 +71,7 @@ internal static class Tiny
         var target = dst.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         using var _ = no_grad();
         foreach (var (name, p) in src.named_parameters())
-            if (target.TryGetValue(name, out var t)) t.copy_(p);
+            if (target.TryGetValue(name, out var t) && t.shape.SequenceEqual(p.shape)) t.copy_(p);
     }
 
     public static void Set(nn.Module m, string name, Tensor value)
