@@ -1,0 +1,55 @@
+using Lora.Training.Model;
+using Lora.Training.Runtime;
+
+namespace Lora.Training.Tests.Model;
+
+public sealed class LlamaConfigJsonTests
+{
+    public LlamaConfigJsonTests() => TorchRuntime.EnsureLoaded();
+
+    [Fact]
+    public void ToJson_then_FromJson_round_trips_every_field()
+    {
+        var c = Tiny.Config(x => x with
+        {
+            RmsNormEps = 1e-6, RopeTheta = 500000, TieWordEmbeddings = true, AttentionBias = true, ModelType = "qwen2",
+            BosTokenId = 1, EosTokenId = 2, TorchDtype = "bfloat16", MaxPositionEmbeddings = 4096,
+        });
+        Assert.Equal(c, LlamaConfig.FromJson(c.ToJson()));
+        var plain = Tiny.Config();
+        Assert.Equal(plain, LlamaConfig.FromJson(plain.ToJson()));
+    }
+
+    [Fact]
+    public void FromJson_reads_hf_defaults_for_missing_optional_fields()
+    {
+        var c = LlamaConfig.FromJson("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4}""");
+        Assert.Equal(4, c.NumKeyValueHeads);   // MHA when absent, as HF
+        Assert.False(c.TieWordEmbeddings);
+        Assert.Equal("llama", c.ModelType);
+        Assert.True(LlamaConfig.FromJson("""{"model_type":"qwen2","vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4}""").AttentionBias);
+    }
+
+    [Theory]
+    [InlineData("""{"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4}""", "vocab_size")]
+    [InlineData("""{"vocab_size":"big","hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4}""", "vocab_size")]
+    [InlineData("""{"vocab_size":512,"hidden_size":66,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4}""", "hidden_size")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":3}""", "num_key_value_heads")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":0,"num_attention_heads":4}""", "num_hidden_layers")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"rms_norm_eps":-1}""", "rms_norm_eps")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"torch_dtype":"int8"}""", "torch_dtype")]
+    public void FromJson_errors_name_the_bad_field(string json, string field)
+    {
+        var ex = Assert.ThrowsAny<Exception>(() => LlamaConfig.FromJson(json, "m/config.json"));
+        Assert.IsType<InvalidDataException>(ex);
+        Assert.Contains(field, ex.Message);
+        Assert.Contains("m/config.json", ex.Message);
+    }
+
+    [Fact]
+    public void FromJson_rejects_invalid_json_naming_the_source()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => LlamaConfig.FromJson("{not json", "x.json"));
+        Assert.Contains("x.json", ex.Message);
+    }
+}
