@@ -47,7 +47,10 @@ public sealed class AdapterParameters : IDisposable
                 a.copy_(flatA);
             }
         }
-        return new AdapterParameters(layout, settings, nn.Parameter(flat), zeros_like(flat), zeros_like(flat), generator);
+        // Moments first: nn.Parameter takes over flat's native handle.
+        var m = zeros_like(flat);
+        var v = zeros_like(flat);
+        return new AdapterParameters(layout, settings, nn.Parameter(flat), m, v, generator);
     }
 
     /// <summary>Adopts trained factors (e.g. a PEFT adapter); fails naming the module whose shape does not fit.</summary>
@@ -81,14 +84,14 @@ public sealed class AdapterParameters : IDisposable
     {
         var rank = (s.BOffset - s.AOffset) / s.In;
         using var slice = flat.narrow(-1, s.AOffset, rank * s.In);
-        return slice.unflatten(-1, [rank, s.In]);
+        return slice.unflatten(slice.dim() - 1, [rank, s.In]);   // unflatten rejects negative dims
     }
 
     /// <summary>B (…, out, r) of a segment inside a flat vector or a stack of them (…, P).</summary>
     public static Tensor ViewB(Tensor flat, LayoutSegment s, long rank)
     {
         using var slice = flat.narrow(-1, s.BOffset, rank * s.Out);
-        return slice.unflatten(-1, [s.Out, rank]);
+        return slice.unflatten(slice.dim() - 1, [s.Out, rank]);
     }
 
     /// <summary>A detached copy in PEFT's shape, keyed by HF module path.</summary>

@@ -57,14 +57,20 @@ public sealed class FusedLoraDelta : ILoraDelta
         return parts.Count == 1 ? parts[0] : cat(parts, 0);
     }
 
-    private Tensor ApplyDropout(AdapterGroup g, Tensor xk)
+    private Tensor ApplyDropout(AdapterGroup g, Tensor xk)   // (k, b·T, in)
     {
         if (!_training || g.Members.All(i => _participants[i].Parameters.Settings.Dropout <= 0)) return xk;
-        // Masks come from each adapter's own generator, in the same order as a solo run draws them.
+        long t = xk.shape[1] / g.RowsPerAdapter, inFeatures = xk.shape[2];
+        // Each adapter draws its mask from its own generator over exactly the positions a solo run would pad to
+        // (its own longest sequence), so masks — and results — do not depend on who else shares the pass.
         return stack(g.Members.Select((i, j) =>
         {
-            var p = _participants[i].Parameters;
-            return LoraMath.Dropout(xk[j], p.Settings.Dropout, true, p.Generator);
+            var p = _participants[i];
+            var own = p.MicroBatch.Max(e => e.Length);
+            var rows = xk[j].view(g.RowsPerAdapter, t, inFeatures);                 // (b, T, in)
+            var dropped = LoraMath.Dropout(rows.narrow(1, 0, own), p.Parameters.Settings.Dropout, true, p.Parameters.Generator);
+            var full = own == t ? dropped : cat([dropped, rows.narrow(1, own, t - own)], 1);
+            return full.view(g.RowsPerAdapter * t, inFeatures);
         }), 0);
     }
 }

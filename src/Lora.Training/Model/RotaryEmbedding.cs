@@ -31,14 +31,15 @@ public sealed class RotaryEmbedding(int headDim, double theta) : IDisposable
         {
             var key = (t, device.type, device.index);
             if (_cache.TryGetValue(key, out var hit)) return hit;
+            // The cache outlives every caller's scope: detach, not move (moving would hand it to the caller's scope).
             using var scope = NewDisposeScope();
             var exponent = arange(0, headDim, 2, dtype: ScalarType.Float64).div(headDim);
             var invFreq = pow(theta, exponent).reciprocal();                       // (D/2)
             var positions = arange(t, dtype: ScalarType.Float64);                  // (T)
             var freqs = outer(positions, invFreq);                                 // (T, D/2)
             var emb = cat([freqs, freqs], -1);                                     // (T, D)
-            var cos = emb.cos().to(ScalarType.Float32).to(device).MoveToOuterDisposeScope();
-            var sin = emb.sin().to(ScalarType.Float32).to(device).MoveToOuterDisposeScope();
+            var cos = emb.cos().to(ScalarType.Float32).to(device).DetachFromDisposeScope();
+            var sin = emb.sin().to(ScalarType.Float32).to(device).DetachFromDisposeScope();
             _cache[key] = (cos, sin);
             return (cos, sin);
         }
