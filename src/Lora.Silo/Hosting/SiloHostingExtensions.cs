@@ -1,0 +1,82 @@
+using System.Net;
+using Lora.Grains.Hosting;
+using Lora.Grains.Jobs;
+using Lora.Silo.Configuration;
+using Lora.Training.Engine;
+using OpenTelemetry.Metrics;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using StackExchange.Redis;
+
+using SiloOptions = Lora.Silo.Configuration.SiloOptions;
+
+namespace Lora.Silo.Hosting;
+
+/// <summary>Silo wiring: one branch per profile choice (clustering, storage, reminders), everything else shared.</summary>
+public static class SiloHostingExtensions
+{
+    public static WebApplicationBuilder AddLoraSilo(this WebApplicationBuilder builder, SiloOptions options)
+    {
+        var modelPath = options.UsesBuiltInModel ? BuiltInModelLocator.Find() : options.BaseModelPath;
+        // Loaded before the silo starts: /health only answers 200 once the base is in memory.
+        var host = SiloModelHost.Load(options.BaseModelId, modelPath,
+            options.BaseModelDtype == BaseModelDtype.BFloat16 ? "bfloat16" : "float32",
+            options.Device.ToString().ToLowerInvariant(), new EngineOptions());
+        builder.Services.AddSingleton(host);
+
+        builder.WebHost.UseUrls($"http://{options.HttpHost}:{options.HttpPort}");
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo");
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(LoraMetrics.MeterName, "Microsoft.Orleans")
+            .AddRuntimeInstrumentation()
+            .AddProcessInstrumentation()
+            .AddPrometheusExporter());
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
+            if (options.SiloName.Length > 0) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.SiloName);
+            ConfigureClustering(silo, options);
+            var storage = options.Storage switch
+            {
+                GrainStorageMode.Memory => JobStorage.Memory,
+                GrainStorageMode.Redis => JobStorage.External,
+                _ => JobStorage.Files,
+            };
+            if (options.Storage == GrainStorageMode.Redis)
+                silo.AddRedisGrainStorage(AdapterGrain.StorageName, o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.Redis));
+            if (options.Reminders == RemindersMode.Redis)
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.Redis));
+            else
+                silo.UseInMemoryReminderService();
+            silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = 256 * 1024 * 1024);
+            silo.AddLoraGrains(host, storage, options.DataDir);
+            if (options.Dashboard) silo.AddDashboard();
+        });
+        return builder;
+    }
+
+    private static void ConfigureClustering(ISiloBuilder silo, SiloOptions options)
+    {
+        if (options.Clustering == ClusteringMode.Redis)
+        {
+            silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.Redis));
+            var ip = options.AdvertisedIp ?? IPAddress.Loopback;
+            silo.ConfigureEndpoints(ip, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: options.AdvertisedIp is not null);
+            return;
+        }
+        var primary = options.Primary is { } p
+            ? new IPEndPoint(Dns.GetHostAddresses(p.Host).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork), p.Port)
+            : new IPEndPoint(IPAddress.Loopback, options.SiloPort);
+        silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
+    }
+
+    public static WebApplication MapLoraEndpoints(this WebApplication app, SiloOptions options)
+    {
+        app.MapHealthChecks("/health");
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        if (options.Dashboard) app.MapOrleansDashboard("/dashboard");
+        return app;
+    }
+}
