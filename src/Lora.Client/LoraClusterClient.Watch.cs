@@ -94,9 +94,9 @@ public sealed partial class LoraClusterClient
             await foreach (var status in WatchAsync(jobId, deadline)) last = status;
             return last;
         }
-        catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+        catch (Exception) when (deadline.IsCancellationRequested && !caller.IsCancellationRequested)
         {
-            // Timed out: report where the job is now rather than a possibly stale snapshot.
+            // Timed out (a cancelled stream may surface as something other than OperationCanceledException): report where the job is now rather than a possibly stale snapshot.
             try { return await GetStatusAsync(jobId); }
             catch (Exception) { return last; }
         }
