@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Lora.Client;
+
+namespace Lora.Cli.Commands.Cluster;
+
+/// <summary>Connects, runs a command body, and turns every failure into the CLI contract: one line
+/// "error: &lt;message&gt;" on stderr and exit code 1.</summary>
+internal static class ClusterRunner
+{
+    public static async Task<int> RunAsync(ParseResult parse, Func<LoraClusterClient, CancellationToken, Task<int>> body, CancellationToken ct)
+    {
+        try
+        {
+            var options = ClusterConnectionOptions.Read(parse);
+            await using var client = await LoraClusterClient.ConnectAsync(options, ct);
+            return await body(client, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return Fail("canceled");
+        }
+        catch (Exception e)
+        {
+            return Fail(MessageOf(e));
+        }
+    }
+
+    public static int Fail(string message)
+    {
+        Console.Error.WriteLine($"error: {OneLine(message)}");
+        return 1;
+    }
+
+    /// <summary>The user-facing message: our own exceptions as is; wrappers (aggregate, invocation) unwrapped so the
+    /// silo's validation message (which names the field) reaches the user.</summary>
+    internal static string MessageOf(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } or System.Reflection.TargetInvocationException && e.InnerException is not null)
+            e = e.InnerException!;
+        return e is LoraClientException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException
+            ? e.Message
+            : $"{e.GetType().Name}: {e.Message}";
+    }
+
+    internal static string OneLine(string text) =>
+        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace Lora.Cli.Commands.Cluster;
+
+/// <summary>`lora models`: the base models the cluster hosts.</summary>
+public static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print a JSON array" };
+        var command = new Command("models", "List the base models hosted by the cluster") { json };
+        new ClusterConnectionOptions().AddTo(command);
+        command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, async (client, _) =>
+        {
+            var models = await client.ListModelsAsync();
+            if (parse.GetValue(json)) ClusterJson.Print(models);
+            else if (models.Count == 0) Console.Out.WriteLine("no base models registered (is a silo running?)");
+            else AnsiConsole.Write(StatusTables.Models(models));
+            return 0;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace Lora.Cli.Commands.Cluster;
+
+/// <summary>`lora status JOB`: one job's progress.</summary>
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var job = new Argument<string>("job") { Description = "Job id" };
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON" };
+        var command = new Command("status", "Show a job's state, step and losses") { job, json };
+        new ClusterConnectionOptions().AddTo(command);
+        command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, async (client, _) =>
+        {
+            var status = await client.GetStatusAsync(parse.GetValue(job)!);
+            if (parse.GetValue(json)) ClusterJson.Print(status);
+            else AnsiConsole.Write(StatusTables.Jobs([status]));
+            return 0;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,46 @@
+using Lora.Abstractions;
+
+namespace Lora.Client;
+
+public sealed partial class LoraClusterClient
+{
+    /// <summary>The current status of a job; throws <see cref="LoraClientException"/> "no job 'x'" for an unknown id.</summary>
+    public async Task<JobStatus> GetStatusAsync(string jobId) => await (await ResolveAsync(jobId)).GetStatus();
+
+    /// <summary>Statuses of every indexed job, fetched concurrently, in index order.</summary>
+    public async Task<IReadOnlyList<JobStatus>> ListJobsAsync()
+    {
+        var refs = await Index.List();
+        return await Task.WhenAll(refs.Select(r => AdapterOf(r).GetStatus()));
+    }
+
+    /// <summary>Cancels a job; returns its status afterwards (cancelling a finished job leaves it unchanged).</summary>
+    public async Task<JobStatus> CancelAsync(string jobId) => await (await ResolveAsync(jobId)).Cancel();
+
+    /// <summary>Downloads the finished adapter into <paramref name="outDir"/> as adapter_model.safetensors +
+    /// adapter_config.json, each written to a temporary file and then moved into place.</summary>
+    public async Task<DownloadedAdapter> DownloadAdapterAsync(string jobId, string outDir, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outDir);
+        var files = await (await ResolveAsync(jobId)).DownloadAdapter();
+        return await AdapterWriter.WriteAsync(jobId, files, outDir, ct);
+    }
+
+    /// <summary>Generates text with the job's adapter applied to its base model (on the silo that hosts it).</summary>
+    public async Task<string> GenerateAsync(string jobId, string prompt, int maxNewTokens = 32, double temperature = 0)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxNewTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(temperature);
+        return await (await ResolveAsync(jobId)).Generate(prompt, maxNewTokens, temperature);
+    }
+
+    private async Task<IAdapterGrain> ResolveAsync(string jobId)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        var found = await Index.Find(jobId) ?? throw new LoraClientException($"no job '{jobId}'");
+        return AdapterOf(found);
+    }
+
+    private IAdapterGrain AdapterOf(JobRef job) => _orleans.GetGrain<IAdapterGrain>(AdapterKeys.For(job.BaseModel, job.JobId));
+}

@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using Lora.Abstractions;
+
+namespace Lora.Client;
+
+public sealed partial class LoraClusterClient
+{
+    /// <summary>How many status polls in a row may fail before <see cref="WatchAsync"/> gives up.</summary>
+    private const int MaxConsecutivePollFailures = 30;
+
+    /// <summary>
+    /// Progress snapshots of a job until it reaches a final state (the last snapshot is final). Uses the grain's
+    /// progress stream; if the stream breaks (silo restart, re-placement, gateway loss) it falls back to polling
+    /// <see cref="PollInterval"/> so a watcher survives the very failures the cluster is built to survive.
+    /// Consecutive identical snapshots are reported once.
+    /// </summary>
+    public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var grain = await ResolveAsync(jobId);
+        JobStatus? last = null;
+        var stream = grain.Watch(ct).GetAsyncEnumerator(ct);
+        try
+        {
+            while (true)
+            {
+                var next = await TryNextAsync(stream, ct);
+                if (next is null) break; // stream ended or broke: polling decides whether the job is really final
+                if (next != last) yield return next;
+                last = next;
+                if (next.IsFinal) yield break;
+            }
+        }
+        finally
+        {
+            try { await stream.DisposeAsync(); }
+            catch (Exception) when (!ct.IsCancellationRequested) { /* the stream is already broken; nothing to release */ }
+        }
+
+        var failures = 0;
+        while (true)
+        {
+            JobStatus current;
+            try
+            {
+                current = await grain.GetStatus();
+                failures = 0;
+            }
+            catch (Exception) when (!ct.IsCancellationRequested && ++failures < MaxConsecutivePollFailures)
+            {
+                await Task.Delay(PollInterval, ct);
+                continue;
+            }
+            if (current != last) yield return current;
+            last = current;
+            if (current.IsFinal) yield break;
+            await Task.Delay(PollInterval, ct);
+        }
+    }
+
+    private static async Task<JobStatus?> TryNextAsync(IAsyncEnumerator<JobStatus> stream, CancellationToken ct)
+    {
+        try
+        {
+            return await stream.MoveNextAsync() ? stream.Current : null;
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Waits until every job is final or <paramref name="timeout"/> elapses; returns one status per id, in input
+    /// order. On timeout the unfinished jobs are reported with their current (non-final) status — check
+    /// <see cref="JobStatus.IsFinal"/>. Unknown ids throw <see cref="LoraClientException"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<JobStatus>> WaitAsync(IEnumerable<string> jobIds, TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobIds);
+        var ids = jobIds.ToList();
+        // Fail fast on unknown ids instead of after the timeout.
+        var initial = await Task.WhenAll(ids.Select(GetStatusAsync));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeout is { } t) deadline.CancelAfter(t);
+        return await Task.WhenAll(ids.Select((id, i) => WaitOneAsync(id, initial[i], deadline.Token, ct)));
+    }
+
+    private async Task<JobStatus> WaitOneAsync(string jobId, JobStatus initial, CancellationToken deadline, CancellationToken caller)
+    {
+        if (initial.IsFinal) return initial;
+        var last = initial;
+        try
+        {
+            await foreach (var status in WatchAsync(jobId, deadline)) last = status;
+            return last;
+        }
+        catch (Exception) when (deadline.IsCancellationRequested && !caller.IsCancellationRequested)
+        {
+            // Timed out (a cancelled stream may surface as something other than OperationCanceledException): report where the job is now rather than a possibly stale snapshot.
+            try { return await GetStatusAsync(jobId); }
+            catch (Exception) { return last; }
+        }
+    }
+}
