@@ -44,4 +44,5 @@ public static class LoraSiloBuilderExtensions
         }
         return silo;
     }
+
 }
