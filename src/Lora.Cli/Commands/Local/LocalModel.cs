@@ -1,0 +1,45 @@
+using Lora.Cli.Output;
+using Lora.Training.Lora;
+using Lora.Training.Model;
+using Lora.Training.Peft;
+using Lora.Training.Runtime;
+using TorchSharp;
+
+namespace Lora.Cli.Commands.Local;
+
+/// <summary>Loads a base and an optional adapter with errors phrased in terms of the flags the user passed.</summary>
+internal static class LocalModel
+{
+    public static BaseModel LoadBase(string dir, string? dtype, string device, int threads)
+    {
+        if (threads < 0) throw new CliException($"--threads must be >= 0 (got {threads}).");
+        if (!Directory.Exists(dir)) throw new CliException($"--model: directory '{dir}' does not exist.");
+        if (!File.Exists(Path.Combine(dir, "config.json")))
+            throw new CliException($"--model: '{dir}' has no config.json (expected a HuggingFace model directory).");
+        if (dtype is not (null or "float32" or "bfloat16"))
+            throw new CliException($"--dtype: '{dtype}' is not float32 or bfloat16.");
+        var resolved = TorchRuntime.ResolveDevice(device);
+        // Process-wide, so it also covers the training engine's compute thread started later.
+        if (threads > 0) torch.set_num_threads(threads);
+        return BaseModel.Load(dir, dtype: dtype, device: resolved);
+    }
+
+    /// <summary>Null when no adapter was given. A loaded adapter is checked against the base before any compute,
+    /// so a mismatched adapter fails with the offending modules and shapes rather than a matmul error.</summary>
+    public static AdapterWeights? LoadAdapter(string? dir, LlamaConfig config)
+    {
+        if (dir is null) return null;
+        if (!Directory.Exists(dir)) throw new CliException($"--adapter: directory '{dir}' does not exist.");
+        var adapter = PeftAdapterFiles.Load(dir);
+        try
+        {
+            PeftAdapterFiles.ValidateAgainst(adapter, config);
+            return adapter;
+        }
+        catch (InvalidDataException e)
+        {
+            adapter.Dispose();
+            throw new CliException($"--adapter '{dir}': {e.Message}");
+        }
+    }
+}
