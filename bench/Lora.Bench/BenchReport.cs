@@ -26,6 +26,8 @@ public static class BenchReport
             ["bigbatch_tokens_per_s"] = Stats.Round(r.Default.BigBatch.TokensPerSecond, 0),
             ["cluster_tokens_per_s"] = r.ClusterTokensPerSecond,
             ["cluster_note"] = ClusterMode.Note,
+            ["fused_mean_adapters_per_pass"] = Stats.Round(r.Default.Fused.MeanPassSize, 2),
+            ["large_fused_mean_adapters_per_pass"] = Stats.Round(r.Large.Fused.MeanPassSize, 2),
             ["fused_vs_sequential"] = Stats.Round(r.Default.FusedVsSequential),
             ["fused_vs_bigbatch"] = Stats.Round(r.Default.FusedVsBigBatch),
             ["mfu"] = Stats.Round(mfu, 4),

@@ -14,10 +14,12 @@ public sealed class FusedMode(IStepEngine engine)
         try
         {
             foreach (var job in jobs) sessions.Add(await engine.OpenAsync(job));
+            engine.PassSizes.Clear();
             var start = Stopwatch.GetTimestamp();
             var results = await Task.WhenAll(sessions.Select(s => ModeResult.StepLoop(engine, s, steps)));
             var seconds = ModeResult.Elapsed(start);
-            return new ModeResult(results.Sum(r => r.Tokens), seconds, results.Select(r => r.Loss).ToArray());
+            return new ModeResult(results.Sum(r => r.Tokens), seconds, results.Select(r => r.Loss).ToArray(),
+                engine.PassSizes.DefaultIfEmpty(0).Average());
         }
         finally
         {

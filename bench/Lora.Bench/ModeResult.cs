@@ -5,7 +5,7 @@ using Lora.Bench.Engine;
 namespace Lora.Bench;
 
 /// <summary>Trained tokens, the wall time they took, and each job's last training loss.</summary>
-public sealed record ModeResult(long Tokens, double Seconds, IReadOnlyList<double> FinalLosses)
+public sealed record ModeResult(long Tokens, double Seconds, IReadOnlyList<double> FinalLosses, double MeanPassSize = double.NaN)
 {
     public double TokensPerSecond => Tokens / Seconds;
 

@@ -21,4 +21,6 @@ public interface IStepEngine : IDisposable
     Task<TrainingStepResult> StepAsync(IBenchSession session);
     Task ReleaseAsync(IBenchSession session);
     Task<T> RunAsync<T>(Func<T> work);
+    /// <summary>Adapters in each fused pass so far (gather efficiency).</summary>
+    System.Collections.Concurrent.ConcurrentQueue<int> PassSizes { get; }
 }

@@ -54,6 +54,7 @@ public sealed class PatchedEngine : IStepEngine
 
     public string Kind => "patched copy of src TrainingEngine (see EngineSelector)";
     public LlamaForCausalLM Model { get; }
+    public System.Collections.Concurrent.ConcurrentQueue<int> PassSizes { get; } = new();
     public EngineOptions Options { get; }
 
     public Task<IBenchSession> OpenAsync(AdapterJob job) => RunAsync<IBenchSession>(() =>
@@ -146,6 +147,7 @@ public sealed class PatchedEngine : IStepEngine
             var batch = s.Cursor.NextBatch(s.Job.Training.BatchSize).Examples;
             return new StepParticipant(s.Parameters, batch, s.Job.Training, s.Step + 1, lr, r.LastMicroBatch);
         }).ToList();
+        PassSizes.Enqueue(pass.Count);
         IReadOnlyList<ParticipantResult> results;
         try { results = _executor.Run(participants); }
         catch (Exception e)

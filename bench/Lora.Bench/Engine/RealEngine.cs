@@ -14,6 +14,18 @@ public sealed class RealEngine(string id, LlamaForCausalLM model, ITextTokenizer
     }
 
     private readonly TrainingEngine _engine = new(id, model, tokenizer, options);
+    private System.Collections.Concurrent.ConcurrentQueue<int>? _sizes;
+
+    public System.Collections.Concurrent.ConcurrentQueue<int> PassSizes
+    {
+        get
+        {
+            if (_sizes is not null) return _sizes;
+            _sizes = new();
+            _engine.PassCompleted += r => _sizes.Enqueue(r.Adapters);
+            return _sizes;
+        }
+    }
 
     public string Kind => "src TrainingEngine";
     public LlamaForCausalLM Model => _engine.Model;
