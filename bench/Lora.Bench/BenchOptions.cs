@@ -12,7 +12,7 @@ public sealed record BenchOptions
     public int Rank { get; init; } = 8;
     /// <summary>Optimizer steps each job trains per timed repetition.</summary>
     public int Steps { get; init; } = 12;
-    public int LargeSteps { get; init; } = 6;
+    public int LargeSteps { get; init; } = 4;
     public int Repetitions { get; init; } = 5;
     /// <summary>Steps per job before the bf16-vs-fp32 loss comparison.</summary>
     public int PrecisionSteps { get; init; } = 30;
