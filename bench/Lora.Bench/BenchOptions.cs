@@ -1,0 +1,33 @@
+namespace Lora.Bench;
+
+/// <summary>Run sizes: --quick trims steps and repetitions to stay under two minutes on a 2-core box.</summary>
+public sealed record BenchOptions
+{
+    public bool Quick { get; init; }
+    public bool Json { get; init; }
+    public int Jobs { get; init; } = 16;
+    public int BatchSize { get; init; } = 1;
+    public int SeqLen { get; init; } = 32;
+    public int LargeSeqLen { get; init; } = 128;
+    public int Rank { get; init; } = 8;
+    /// <summary>Optimizer steps each job trains per timed repetition.</summary>
+    public int Steps { get; init; } = 12;
+    public int LargeSteps { get; init; } = 4;
+    public int Repetitions { get; init; } = 5;
+    /// <summary>Steps per job before the bf16-vs-fp32 loss comparison.</summary>
+    public int PrecisionSteps { get; init; } = 30;
+    public int MemoryAdapters { get; init; } = 64;
+    public int ProfileSteps { get; init; } = 10;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var json = args.Contains("--json");
+        var unknown = args.Where(a => a is not ("--quick" or "--json")).ToArray();
+        if (unknown.Length > 0) throw new ArgumentException($"unknown argument(s): {string.Join(" ", unknown)} (expected --quick, --json).");
+        var o = new BenchOptions { Quick = quick, Json = json };
+        return quick
+            ? o with { Steps = 3, LargeSteps = 1, Repetitions = 3, PrecisionSteps = 6, MemoryAdapters = 32, ProfileSteps = 3 }
+            : o;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace Lora.Bench;
+
+/// <summary>The single JSON object the benchmark prints, plus a short human summary for stderr.</summary>
+public static class BenchReport
+{
+    public static Dictionary<string, object?> ToJson(BenchResults r)
+    {
+        var o = r.Options;
+        var fused = r.Default.Fused.TokensPerSecond;
+        var mfu = fused * r.FlopsPerToken / (r.Gemm.PeakGflops * 1e9);
+        var stateBytes = 4 * r.AdapterParameters * sizeof(float);
+        var rssPerAdapter = r.Memory.BytesPerAdapter;
+        var json = new Dictionary<string, object?>
+        {
+            ["quick"] = o.Quick,
+            ["engine"] = r.EngineKind,
+            ["src_engine_failures"] = Engine.EngineSelector.Failures.ToArray(),
+            ["src_workarounds"] = new[] { Engine.RotaryWorkaround.Description },
+            ["gemm_peak_gflops"] = Stats.Round(r.Gemm.PeakGflops, 1),
+            ["gemm_gflops_by_size"] = r.Gemm.BySize.ToDictionary(k => k.Key, k => Stats.Round(k.Value, 1)),
+            ["gemm_bf16_peak_gflops"] = Stats.Round(r.GemmBf16.PeakGflops, 1),
+            ["sequential_tokens_per_s"] = Stats.Round(r.Default.Sequential.TokensPerSecond, 0),
+            ["fused_tokens_per_s"] = Stats.Round(fused, 0),
+            ["bigbatch_tokens_per_s"] = Stats.Round(r.Default.BigBatch.TokensPerSecond, 0),
+            ["cluster_tokens_per_s"] = r.ClusterTokensPerSecond,
+            ["cluster_note"] = ClusterMode.Note,
+            ["fused_mean_adapters_per_pass"] = Stats.Round(r.Default.Fused.MeanPassSize, 2),
+            ["large_fused_mean_adapters_per_pass"] = Stats.Round(r.Large.Fused.MeanPassSize, 2),
+            ["fused_vs_sequential"] = Stats.Round(r.Default.FusedVsSequential),
+            ["fused_vs_bigbatch"] = Stats.Round(r.Default.FusedVsBigBatch),
+            ["mfu"] = Stats.Round(mfu, 4),
+            ["bigbatch_mfu"] = Stats.Round(r.Default.BigBatch.TokensPerSecond * r.FlopsPerToken / (r.Gemm.PeakGflops * 1e9), 4),
+            ["model_flops_per_token"] = r.FlopsPerToken,
+            ["jobs"] = o.Jobs,
+            ["model"] = r.ModelShape,
+            ["batch_size"] = o.BatchSize,
+            ["seq_len"] = o.SeqLen,
+            ["rank"] = o.Rank,
+            ["targets_modules"] = "all-linear",
+            ["steps_per_job"] = o.Steps,
+            ["repetitions"] = o.Repetitions,
+            ["samples_tokens_per_s"] = new Dictionary<string, object>
+            {
+                ["sequential"] = Rounded(r.Default.Sequential.Samples), ["fused"] = Rounded(r.Default.Fused.Samples),
+                ["bigbatch"] = Rounded(r.Default.BigBatch.Samples),
+            },
+            ["large_seq_len"] = o.LargeSeqLen,
+            ["large_sequential_tokens_per_s"] = Stats.Round(r.Large.Sequential.TokensPerSecond, 0),
+            ["large_fused_tokens_per_s"] = Stats.Round(r.Large.Fused.TokensPerSecond, 0),
+            ["large_bigbatch_tokens_per_s"] = Stats.Round(r.Large.BigBatch.TokensPerSecond, 0),
+            ["large_fused_vs_sequential"] = Stats.Round(r.Large.FusedVsSequential),
+            ["large_fused_vs_bigbatch"] = Stats.Round(r.Large.FusedVsBigBatch),
+            ["bf16_fused_tokens_per_s"] = Stats.Round(r.Precision.Bf16TokensPerSecond, 0),
+            ["bf16_fp32_fused_tokens_per_s"] = Stats.Round(r.Precision.Fp32TokensPerSecond, 0),
+            ["bf16_vs_fp32_fused"] = Stats.Round(r.Precision.Speedup),
+            ["bf16_loss_delta"] = Stats.Round(r.Precision.LossDelta, 5),
+            ["bf16_loss_steps"] = r.Precision.Steps,
+            ["fp32_loss_after_k"] = Stats.Round(r.Precision.Fp32Loss, 5),
+            ["bf16_loss_after_k"] = Stats.Round(r.Precision.Bf16Loss, 5),
+            ["bf16_mean_abs_job_loss_delta"] = Stats.Round(r.Precision.MeanAbsJobLossDelta, 5),
+            ["adapter_trainable_params"] = r.AdapterParameters,
+            ["adapter_state_bytes"] = stateBytes,
+            ["rss_bytes_per_adapter"] = Math.Round(rssPerAdapter),
+            ["rss_vs_state"] = Stats.Round(rssPerAdapter / stateBytes),
+            ["rss_probe_adapters"] = r.Memory.Adapters,
+            ["phases_ms"] = r.Phases.ToDictionary(p => p.Key, p => (object)p.Value.ToJson()),
+            ["base_forward_no_lora_ms"] = Stats.Round(r.BaseForwardMs),
+            ["targets"] = Targets(r, mfu, rssPerAdapter / stateBytes),
+            ["wall_seconds"] = Stats.Round(r.Seconds, 1),
+        };
+        return json;
+    }
+
+    private static Dictionary<string, object> Targets(BenchResults r, double mfu, double rssRatio) => new()
+    {
+        ["fused_vs_bigbatch>=0.8"] = Met(r.Default.FusedVsBigBatch, 0.8),
+        ["fused_vs_sequential>=2.5"] = Met(r.Default.FusedVsSequential, 2.5),
+        ["mfu>=0.4"] = Met(mfu, 0.4),
+        ["large_fused_vs_sequential>=0.95"] = Met(r.Large.FusedVsSequential, 0.95),
+        ["rss_bytes_per_adapter<=1.5x_state"] = rssRatio <= 1.5,
+    };
+
+    private static bool Met(double value, double target) => value >= target;
+
+    private static double[] Rounded(IEnumerable<double> xs) => xs.Select(x => Stats.Round(x, 0)).ToArray();
+
+    public static string Serialize(Dictionary<string, object?> json, bool indented) =>
+        JsonSerializer.Serialize(json, new JsonSerializerOptions
+        {
+            WriteIndented = indented,
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        });
+}

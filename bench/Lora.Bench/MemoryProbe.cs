@@ -1,0 +1,65 @@
+using Lora.Training.Engine;
+using Lora.Bench.Engine;
+
+namespace Lora.Bench;
+
+/// <summary>
+/// Resident memory each open adapter adds: VmRSS before and after opening M sessions and stepping each once
+/// (so gradients exist), after a full GC. The allocator is warmed first with a pass of the same width, so the
+/// activation peak of the measured passes is not counted as adapter state.
+/// </summary>
+public sealed class MemoryProbe(IStepEngine engine, BenchOptions options)
+{
+    public sealed record Result(long RssBefore, long RssAfter, int Adapters, long AdapterStateBytes)
+    {
+        public double BytesPerAdapter => (double)(RssAfter - RssBefore) / Adapters;
+        public double RatioToState => BytesPerAdapter / AdapterStateBytes;
+    }
+
+    public async Task<Result> MeasureAsync()
+    {
+        var vocab = engine.Model.Config.VocabSize;
+        var warm = SyntheticJobs.Jobs(engine.Options.MaxAdaptersPerStep, options.BatchSize, options.SeqLen, options.Rank, vocab);
+        await new FusedMode(engine).RunAsync(warm, 1);
+        var before = SettledRss();
+
+        var jobs = Enumerable.Range(1000, options.MemoryAdapters)
+            .Select(i => SyntheticJobs.Job(i, options.BatchSize, options.SeqLen, options.Rank, vocab)).ToArray();
+        var sessions = new List<IBenchSession>();
+        try
+        {
+            foreach (var job in jobs) sessions.Add(await engine.OpenAsync(job));
+            await Task.WhenAll(sessions.Select(s => ModeResult.StepLoop(engine, s, 1)));
+            var after = SettledRss();
+            return new Result(before, after, sessions.Count, sessions[0].StateBytes);
+        }
+        finally
+        {
+            foreach (var s in sessions) await engine.ReleaseAsync(s);
+        }
+    }
+
+    private static long SettledRss()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        MallocTrim(0);   // hand freed heap back to the OS so RSS counts live memory, not allocator caches
+        return VmRss();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
+
+    /// <summary>VmRSS of this process from /proc/self/status, in bytes.</summary>
+    public static long VmRss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
+            var kb = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]);
+            return kb * 1024;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Diagnostics;
+using Lora.Training.Engine;
+using Lora.Bench.Engine;
+
+namespace Lora.Bench;
+
+/// <summary>Trained tokens, the wall time they took, and each job's last training loss.</summary>
+public sealed record ModeResult(long Tokens, double Seconds, IReadOnlyList<double> FinalLosses, double MeanPassSize = double.NaN)
+{
+    public double TokensPerSecond => Tokens / Seconds;
+
+    /// <summary>Steps one open session <paramref name="steps"/> times through the engine; returns tokens and last loss.</summary>
+    public static async Task<(long Tokens, double Loss)> StepLoop(IStepEngine engine, IBenchSession session, int steps)
+    {
+        long tokens = 0;
+        double loss = double.NaN;
+        for (int s = 0; s < steps; s++)
+        {
+            var r = await engine.StepAsync(session);
+            if (r.Failure is not null) throw new InvalidOperationException($"{session.JobId}: {r.Failure}");
+            tokens += r.Tokens;
+            loss = r.Loss;
+        }
+        return (tokens, loss);
+    }
+
+    public static double Elapsed(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
+}
