@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lora.Cli.Commands.Cluster;
 using Lora.Cli.Commands.Local;
 using Lora.Cli.Output;
 
@@ -12,7 +13,7 @@ public static class LoraCli
     {
         var root = new RootCommand("LoraCluster: train, evaluate and serve LoRA adapters on frozen Llama-family bases.");
         root.AddLocalCommands();
-        // Cluster commands (submit/status/list/watch/wait/cancel/download/models/demo) register here: root.AddClusterCommands();
+        root.AddClusterCommands();
         return root;
     }
 

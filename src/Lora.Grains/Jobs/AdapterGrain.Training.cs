@@ -20,7 +20,9 @@ public sealed partial class AdapterGrain
         try
         {
             var (lora, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
-            var data = await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(job.State.Dataset, spec.DatasetName),
+            // Grain state may only be touched on the activation's scheduler: read it before leaving for the pool.
+            var text = job.State.Dataset;
+            var data = await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(text, spec.DatasetName),
                 host.Model.Tokenizer, host.Model.Config.VocabSize, training.SeqLen, training.EvalFraction, training.Seed), cancel);
             var engineJob = new AdapterJob(spec.JobId, lora, training, data.Train, data.Eval);
 
