@@ -70,7 +70,7 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
     [InlineData("nan-lr", "lr")]
     [InlineData("negative-lr", "lr")]
     [InlineData("empty-dataset", "dataset")]
-    [InlineData("bad-line", "text")]
+    [InlineData("bad-line", ":2")]
     public async Task Bad_spec_is_rejected_with_a_clear_error_and_stores_nothing(string problem, string mentioned)
     {
         var spec = Jobs.Spec(ClusterFixture.ModelA);
@@ -83,7 +83,7 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
             "nan-lr" => (spec with { LearningRate = double.NaN }, data),
             "negative-lr" => (spec with { LearningRate = -1 }, data),
             "empty-dataset" => (spec, ""),
-            _ => (spec, "{\"text\": \"ok\"}\n{\"text\": 5}"),
+            _ => (spec, "{\"text\": \"ok\"}\n{not json"),
         };
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => Jobs.Start(Client, spec, data));
         Assert.Contains(mentioned, ex.Message);

@@ -57,8 +57,16 @@ public sealed partial class AdapterGrain(
         var (_, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
         if (dataset.Length == 0) throw new ArgumentException("job dataset is empty: upload at least one JSONL record.");
         // Parse and tokenise once up front so a bad line is rejected before anything is stored.
-        await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(dataset, spec.DatasetName), host.Model.Tokenizer,
-            host.Model.Config.VocabSize, training.SeqLen, training.EvalFraction, training.Seed));
+        try
+        {
+            await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(dataset, spec.DatasetName), host.Model.Tokenizer,
+                host.Model.Config.VocabSize, training.SeqLen, training.EvalFraction, training.Seed));
+        }
+        catch (FormatException e)
+        {
+            // Dataset errors carry file:line; rethrown as a type every Orleans client can deserialize.
+            throw new ArgumentException(e.Message);
+        }
 
         job.State.Spec = spec;
         job.State.Dataset = dataset;
