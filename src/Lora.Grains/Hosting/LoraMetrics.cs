@@ -33,7 +33,7 @@ public sealed class LoraMetrics : IDisposable
         _failed = _meter.CreateCounter<long>("lora_jobs_failed", description: "Jobs that ended Failed, by reason");
         _meter.CreateObservableGauge("lora_active_adapters", () => new Measurement<int>(host.Engine.Admission.Resident, _model),
             description: "Adapters resident in the engine");
-        _meter.CreateObservableGauge("lora_base_model_bytes", () => new Measurement<long>(host.Model.Model.WeightBytes, _model),
+        _meter.CreateObservableGauge("lora_base_model_bytes", () => new Measurement<long>(host.WeightBytes, _model),
             "By", "Bytes of the frozen base (loaded once per silo)");
         _meter.CreateObservableGauge("lora_adapter_state_bytes", () => new Measurement<long>(host.Engine.Admission.UsedBytes, _model),
             "By", "Adapter parameters, gradients and optimizer moments resident");

@@ -28,7 +28,6 @@ public static class LoraSiloBuilderExtensions
     {
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloModelMetadata.BaseModelKey] = host.BaseModelId });
         silo.Services.AddSingleton(host);
-        silo.Services.AddSingleton<LoraMetrics>();
         silo.Services.AddHostedService<ModelRegistration>();
         silo.Services.AddPlacementFilter<BaseModelPlacementFilterStrategy, BaseModelPlacementFilterDirector>(ServiceLifetime.Transient);
         switch (storage)

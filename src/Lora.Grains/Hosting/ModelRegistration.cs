@@ -20,7 +20,7 @@ public sealed class ModelRegistration(IGrainFactory grains, ILocalSiloDetails si
         Hidden = host.Model.Config.HiddenSize,
         Vocab = host.Model.Config.VocabSize,
         MaxContext = host.Model.Config.MaxPositionEmbeddings,
-        Parameters = host.Model.Model.parameters().Sum(p => p.numel()),
+        Parameters = host.ParameterCount,
         Dtype = host.Model.Model.WeightDtype.ToString().ToLowerInvariant(),
         Device = host.Device,
     };

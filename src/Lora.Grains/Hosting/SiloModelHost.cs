@@ -7,14 +7,29 @@ namespace Lora.Grains.Hosting;
 /// The silo's one frozen base model and the training engine that owns it. A singleton: every adapter grain on the
 /// silo trains against this same instance, so memory grows by adapter state only, never by another base copy.
 /// </summary>
-public sealed class SiloModelHost(BaseModel model, TrainingEngine engine, string device) : IDisposable
+public sealed class SiloModelHost : IDisposable
 {
     private static int _loads;
 
-    public BaseModel Model { get; } = model;
-    public TrainingEngine Engine { get; } = engine;
-    public string Device { get; } = device;
+    public SiloModelHost(BaseModel model, TrainingEngine engine, string device)
+    {
+        Model = model;
+        Engine = engine;
+        Device = device;
+        ParameterCount = model.Model.parameters().Sum(p => p.numel());
+        WeightBytes = model.Model.WeightBytes;
+        // Created with the host, so the silo's gauges exist from start, before the first job arrives.
+        Metrics = new LoraMetrics(this);
+    }
+
+    public BaseModel Model { get; }
+    public TrainingEngine Engine { get; }
+    public string Device { get; }
+    public LoraMetrics Metrics { get; }
     public string BaseModelId => Model.Id;
+    /// <summary>Frozen parameters and their bytes, counted once: the base never changes.</summary>
+    public long ParameterCount { get; }
+    public long WeightBytes { get; }
 
     /// <summary>How many base models this process has loaded (tests assert one per silo).</summary>
     public static int LoadCount => _loads;
@@ -29,6 +44,7 @@ public sealed class SiloModelHost(BaseModel model, TrainingEngine engine, string
 
     public void Dispose()
     {
+        Metrics.Dispose();
         Engine.Dispose();
         Model.Dispose();
     }

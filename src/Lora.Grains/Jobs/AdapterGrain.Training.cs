@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Lora.Abstractions;
 using Lora.Training.Data;
 using Lora.Training.Engine;
-using Lora.Training.Peft;
 
 namespace Lora.Grains.Jobs;
 
@@ -40,10 +39,10 @@ public sealed partial class AdapterGrain
             job.State.State = JobState.Running;
             job.State.UpdatedAt = DateTimeOffset.UtcNow;
             await job.WriteStateAsync();
+            host.Metrics.RecordJobState(this.GetPrimaryKeyString(), JobState.Running);
 
             var clock = Stopwatch.StartNew();
             long tokens = 0;
-            var lastCheckpoint = Stopwatch.StartNew();
             while (session.Step < training.Steps)
             {
                 cancel.ThrowIfCancellationRequested();
@@ -55,19 +54,13 @@ public sealed partial class AdapterGrain
                 job.State.TokensPerSecond = tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 job.State.UpdatedAt = DateTimeOffset.UtcNow;
                 if (result.Step % spec.CheckpointEverySteps == 0 && result.Step < training.Steps)
-                {
                     await Checkpoint(session);
-                    lastCheckpoint.Restart();
-                }
             }
 
             job.State.EvalLoss = await host.Engine.EvaluateAsync(session, data.Eval);
-            using (var weights = await host.Engine.ExportAsync(session))
-            {
-                var (safetensors, config) = PeftAdapterFiles.ToBytes(weights, host.Model.Id);
-                adapter.State.AdapterSafetensors = safetensors;
-                adapter.State.AdapterConfig = config;
-            }
+            var (safetensors, config) = await host.Engine.ExportPeftAsync(session, host.Model.Id);
+            adapter.State.AdapterSafetensors = safetensors;
+            adapter.State.AdapterConfig = config;
             adapter.State.Checkpoint = null;
             await adapter.WriteStateAsync();
             await Finish(JobState.Completed, null);
@@ -88,10 +81,12 @@ public sealed partial class AdapterGrain
 
     private async Task Checkpoint(AdapterSession session)
     {
+        var clock = Stopwatch.StartNew();
         var checkpoint = await host.Engine.CheckpointAsync(session);
         adapter.State.Checkpoint = checkpoint.ToBytes();
         await adapter.WriteStateAsync();
         await job.WriteStateAsync();
+        host.Metrics.RecordCheckpoint(clock.Elapsed);
         // The loop is not a request, so idle collection would not see it as activity.
         DelayDeactivation(TimeSpan.FromMinutes(10));
     }
@@ -102,6 +97,7 @@ public sealed partial class AdapterGrain
         job.State.Error = error;
         job.State.UpdatedAt = DateTimeOffset.UtcNow;
         await job.WriteStateAsync();
+        host.Metrics.RecordJobState(this.GetPrimaryKeyString(), state, error);
         if (state != JobState.Completed) LogEnded(logger, job.State.Spec?.JobId ?? "?", state, error);
         var reminder = await this.GetReminder(ReminderName);
         if (reminder is not null) await this.UnregisterReminder(reminder);

@@ -4,7 +4,6 @@ using Lora.Grains.Hosting;
 using Lora.Grains.Placement;
 using Lora.Training.Data;
 using Lora.Training.Engine;
-using Lora.Training.Peft;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Orleans.Runtime;
@@ -25,7 +24,8 @@ public sealed partial class AdapterGrain(
 {
     public const string StorageName = "lora-jobs";
     private const string ReminderName = "resume-training";
-    private readonly SortedDictionary<int, string> _chunks = new();
+    private readonly Dictionary<int, string> _chunks = new();
+    private int _expectedChunks;
     private CancellationTokenSource? _cancel;
     private Task? _loop;
 
@@ -33,7 +33,9 @@ public sealed partial class AdapterGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (job.State.Spec is not null && job.State.State is JobState.Queued or JobState.Running) EnsureLoop();
+        if (job.State.Spec is null) return Task.CompletedTask;
+        host.Metrics.RecordJobState(this.GetPrimaryKeyString(), job.State.State);
+        if (job.State.State is JobState.Queued or JobState.Running) EnsureLoop();
         return Task.CompletedTask;
     }
 
@@ -41,8 +43,10 @@ public sealed partial class AdapterGrain(
     {
         if (total < 1 || index < 0 || index >= total)
             throw new ArgumentException($"dataset chunk index {index} is outside 0..{total - 1}.");
+        if (_chunks.Count > 0 && total != _expectedChunks)
+            throw new ArgumentException($"dataset chunk {index} says {total} chunks in all, earlier chunks said {_expectedChunks}.");
         _chunks[index] = text ?? throw new ArgumentException("dataset chunk text is null.");
-        _chunks[-1] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _expectedChunks = total;
         return Task.CompletedTask;
     }
 
@@ -73,6 +77,7 @@ public sealed partial class AdapterGrain(
         job.State.State = JobState.Queued;
         job.State.UpdatedAt = DateTimeOffset.UtcNow;
         await job.WriteStateAsync();
+        host.Metrics.RecordJobState(this.GetPrimaryKeyString(), JobState.Queued);
         _chunks.Clear();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         LogSubmitted(logger, spec.JobId, BaseModelId, spec.Steps);
@@ -121,8 +126,7 @@ public sealed partial class AdapterGrain(
     public async Task<string> Generate(string prompt, int maxNewTokens, double temperature)
     {
         var files = await DownloadAdapter();
-        using var weights = PeftAdapterFiles.FromBytes(files.Safetensors, files.ConfigJson);
-        return await host.Engine.GenerateAsync(weights, prompt, maxNewTokens, temperature);
+        return await host.Engine.GenerateAsync(files.Safetensors, files.ConfigJson, prompt, maxNewTokens, temperature);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -140,11 +144,10 @@ public sealed partial class AdapterGrain(
 
     private string AssembleDataset()
     {
-        if (!_chunks.TryGetValue(-1, out var totalText)) return "";
-        var total = int.Parse(totalText, System.Globalization.CultureInfo.InvariantCulture);
-        var missing = Enumerable.Range(0, total).Where(i => !_chunks.ContainsKey(i)).ToList();
-        if (missing.Count > 0) throw new ArgumentException($"dataset upload incomplete: chunks {string.Join(", ", missing.Take(10))} of {total} are missing.");
-        return string.Concat(Enumerable.Range(0, total).Select(i => _chunks[i]));
+        if (_chunks.Count == 0) return "";
+        var missing = Enumerable.Range(0, _expectedChunks).Where(i => !_chunks.ContainsKey(i)).ToList();
+        if (missing.Count > 0) throw new ArgumentException($"dataset upload incomplete: chunks {string.Join(", ", missing.Take(10))} of {_expectedChunks} are missing.");
+        return string.Concat(Enumerable.Range(0, _expectedChunks).Select(i => _chunks[i]));
     }
 
     private JobStatus Status()

@@ -57,7 +57,7 @@ public sealed class FusedStepExecutor(LlamaForCausalLM model, int padId)
         double norm;
         using (no_grad())
         {
-            norm = grad.norm().item<float>();
+            using (var n = grad.norm()) norm = n.item<float>();
             if (!double.IsFinite(norm))
             {
                 grad.zero_();

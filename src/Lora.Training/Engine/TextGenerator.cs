@@ -29,7 +29,8 @@ public static class TextGenerator
         {
             using var scope = NewDisposeScope();
             var input = tensor(ids.ToArray(), [1, ids.Count], device: model.Device);
-            var last = model.Forward(input, delta)[0, -1];                                  // (V)
+            // Only ids the tokenizer can decode: checkpoints often pad vocab_size past the tokenizer's vocabulary.
+            var last = model.Forward(input, delta)[0, -1].narrow(0, 0, tokenizer.VocabSize);   // (V_tok)
             long next = temperature == 0
                 ? last.argmax().item<long>()
                 : multinomial(last.div(temperature).softmax(-1), 1, generator: generator).item<long>();

@@ -3,6 +3,7 @@ using Lora.Training.Data;
 using Lora.Training.Lora;
 using Lora.Training.Model;
 using Lora.Training.Optim;
+using Lora.Training.Peft;
 using Lora.Training.Tokenization;
 
 namespace Lora.Training.Engine;
@@ -74,13 +75,16 @@ public sealed class TrainingEngine : IDisposable
             _steps.Add(request);
             Monitor.PulseAll(_lock);
         }
-        cancellationToken.Register(() =>
+        if (!cancellationToken.CanBeCanceled) return request.Completion.Task;
+        // A job's token lives for all its steps: the registration must end with the step, or they pile up.
+        var registration = cancellationToken.Register(() =>
         {
             lock (_lock)
             {
                 if (request.MicroBatchesDone == 0 && _steps.Remove(request)) request.Completion.TrySetCanceled(cancellationToken);
             }
         });
+        request.Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         return request.Completion.Task;
     }
 
@@ -97,6 +101,22 @@ public sealed class TrainingEngine : IDisposable
 
     /// <summary>A detached copy of the adapter's factors (PEFT layout); the caller owns and disposes it.</summary>
     public Task<AdapterWeights> ExportAsync(AdapterSession session) => RunAsync(session.Parameters.ToWeights);
+
+    /// <summary>The adapter as PEFT files (safetensors bytes, adapter_config.json), serialised on the compute thread.</summary>
+    public Task<(byte[] Safetensors, string ConfigJson)> ExportPeftAsync(AdapterSession session, string baseModelNameOrPath) => RunAsync(() =>
+    {
+        using var weights = session.Parameters.ToWeights();
+        return PeftAdapterFiles.ToBytes(weights, baseModelNameOrPath);
+    });
+
+    /// <summary>Generates with an adapter given as PEFT files; loading, generation and disposal all stay on the compute thread.</summary>
+    public Task<string> GenerateAsync(byte[] safetensors, string configJson, string prompt, int maxNewTokens, double temperature = 0, long seed = 0) =>
+        RunAsync(() =>
+        {
+            using var weights = PeftAdapterFiles.FromBytes(safetensors, configJson);
+            PeftAdapterFiles.ValidateAgainst(weights, Model.Config);
+            return TextGenerator.Generate(Model, Tokenizer, new SingleAdapterDelta(weights), prompt, maxNewTokens, temperature, seed);
+        });
 
     public Task<string> GenerateAsync(AdapterWeights? adapter, string prompt, int maxNewTokens, double temperature = 0, long seed = 0) =>
         RunAsync(() => TextGenerator.Generate(Model, Tokenizer, adapter is null ? null : new SingleAdapterDelta(adapter),

@@ -26,7 +26,7 @@ internal static class EngineFixtures
     /// <summary>Fresh parameters with B drawn from the seed too, so every factor gets a gradient from step 1.</summary>
     public static AdapterParameters Parameters(LlamaConfig config, LoraSettings settings)
     {
-        var p = CreateWorkaround(new AdapterLayout(config, settings), settings);
+        var p = AdapterParameters.Create(new AdapterLayout(config, settings), settings, CPU);
         using var g = new Generator((ulong)(1000 + settings.Seed));
         using var _ = no_grad();
         foreach (var s in p.Layout.Segments)
@@ -35,29 +35,6 @@ internal static class EngineFixtures
             b.normal_(0, 0.05, generator: g);
         }
         return p;
-    }
-
-    /// <summary>
-    /// What AdapterParameters.Create does, minus its bug (it wraps `flat` in nn.Parameter, which takes the native
-    /// handle, then calls zeros_like(flat) on the emptied tensor; pinned by AdapterParametersTests). Draws A in the
-    /// same layout order from the same seeded generator, via the private constructor.
-    /// </summary>
-    public static AdapterParameters CreateWorkaround(AdapterLayout layout, LoraSettings settings)
-    {
-        var generator = new Generator((ulong)settings.Seed, CPU);
-        var flat = zeros(layout.Size);
-        using (no_grad())
-            foreach (var s in layout.Segments)
-            {
-                using var pair = LoraPair.Create(s.In, s.Out, settings, generator);
-                using var a = flat.narrow(0, s.AOffset, (long)layout.Rank * s.In);
-                using var flatA = pair.A.reshape(-1);
-                a.copy_(flatA);
-            }
-        var m = zeros_like(flat);
-        var v = zeros_like(flat);
-        var ctor = typeof(AdapterParameters).GetConstructors(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance).Single();
-        return (AdapterParameters)ctor.Invoke([layout, settings, nn.Parameter(flat), m, v, generator]);
     }
 
     /// <summary>Random next-token examples: labels[t] = ids[t+1], the first two and the last positions ignored.</summary>

@@ -11,7 +11,7 @@ public sealed class ForwardSmokeTests
     [Fact]
     public void Two_layer_model_forward_returns_finite_logits_of_shape_B_T_V()
     {
-        using var model = Tiny.ColdModel();
+        using var model = Tiny.Model();
         using var scope = NewDisposeScope();
         var logits = model.Forward(Tiny.Ids(2, 5));
         Assert.Equal(new long[] { 2, 5, 512 }, logits.shape);
@@ -21,7 +21,7 @@ public sealed class ForwardSmokeTests
     [Fact]
     public void Second_forward_with_the_same_length_inside_a_fresh_scope_gives_the_same_logits()
     {
-        using var model = Tiny.ColdModel();
+        using var model = Tiny.Model();
         Tensor first;
         using (var s1 = NewDisposeScope()) first = model.Forward(Tiny.Ids(1, 6)).MoveToOuterDisposeScope();
         using var s2 = NewDisposeScope();

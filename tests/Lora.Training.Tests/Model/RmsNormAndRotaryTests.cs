@@ -33,7 +33,7 @@ public sealed class RmsNormAndRotaryTests
     public void Rotary_at_position_zero_is_identity_and_every_position_preserves_norm()
     {
         using var scope = NewDisposeScope();
-        using var rotary = new RotaryEmbedding(16, 10000);
+        using var rotary = new RotaryEmbedding(16, 10000, 64);
         manual_seed(4);
         var x = randn(2, 3, 9, 16);   // (B, H, T, D)
         var y = rotary.Apply(x);
@@ -49,7 +49,7 @@ public sealed class RmsNormAndRotaryTests
     {
         using var scope = NewDisposeScope();
         const int d = 8;
-        using var rotary = new RotaryEmbedding(d, 10000);
+        using var rotary = new RotaryEmbedding(d, 10000, 64);
         var x = arange(1, d + 1, dtype: ScalarType.Float32).view(1, 1, 1, d).expand(1, 1, 3, d).contiguous();
         var y = rotary.Apply(x);
         var xs = x[0, 0, 2].data<float>().ToArray();
@@ -68,7 +68,7 @@ public sealed class RmsNormAndRotaryTests
     [Fact]
     public void Rotary_cache_survives_the_dispose_scope_of_its_first_caller()
     {
-        using var rotary = new RotaryEmbedding(16, 10000);
+        using var rotary = new RotaryEmbedding(16, 10000, 64);
         using (var first = NewDisposeScope())
         {
             var x = ones(1, 1, 5, 16);

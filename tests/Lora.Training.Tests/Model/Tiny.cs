@@ -17,34 +17,9 @@ internal static class Tiny
         return edit is null ? c : edit(c);
     }
 
-    /// <summary>
-    /// A random tiny model whose rotary cos/sin cache is pre-filled for every length outside any dispose scope.
-    /// Work-around for the src bug pinned by RmsNormAndRotaryTests / ForwardSmokeTests (RotaryEmbedding.CosSin
-    /// moves cached tensors into the caller's dispose scope, which then frees them): without it every forward of a
-    /// 2-layer model throws and no other invariant could be checked. Call it before opening a dispose scope.
-    /// </summary>
-    public static LlamaForCausalLM Model(LlamaConfig? config = null, ScalarType dtype = ScalarType.Float32, long seed = 1)
-    {
-        var model = ColdModel(config, dtype, seed);
-        WarmRotary(model);
-        return model;
-    }
-
-    /// <summary>A random tiny model exactly as src builds it (rotary cache cold).</summary>
-    public static LlamaForCausalLM ColdModel(LlamaConfig? config = null, ScalarType dtype = ScalarType.Float32, long seed = 1) =>
+    /// <summary>A random tiny model (seeded).</summary>
+    public static LlamaForCausalLM Model(LlamaConfig? config = null, ScalarType dtype = ScalarType.Float32, long seed = 1) =>
         LlamaForCausalLM.Create(config ?? Config(), dtype).InitializeRandom(seed);
-
-    public static void WarmRotary(LlamaForCausalLM model)
-    {
-        var field = typeof(LlamaForCausalLM).GetField("_rotary", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)
-            ?? throw new InvalidOperationException("LlamaForCausalLM._rotary not found");
-        var rotary = (RotaryEmbedding)field.GetValue(model)!;
-        for (int t = 1; t <= model.Config.MaxPositionEmbeddings; t++)
-        {
-            using var x = zeros(1, 1, t, model.Config.HeadDim);
-            using var y = rotary.Apply(x);
-        }
-    }
 
     /// <summary>Random ids (B, T) in [0, vocab).</summary>
     public static Tensor Ids(long b, long t, long seed = 7, long vocab = 512)

@@ -45,7 +45,6 @@ internal static class EvalCommand
                 : FromJsonl(baseModel, dataPath!);
 
             // Synchronous on this thread on purpose: TorchSharp dispose scopes and no_grad are per OS thread.
-            RotaryCacheWarmup.Prewarm(baseModel.Model, examples.Chunk(parse.GetValue(batchSize)).Select(c => c.Max(e => e.Length)));
             var executor = new FusedStepExecutor(baseModel.Model, baseModel.Tokenizer.PadId);
             var loss = executor.Evaluate(weights is null ? null : new SingleAdapterDelta(weights), examples, parse.GetValue(batchSize));
             var tokens = examples.Sum(e => (long)e.LossTokens);

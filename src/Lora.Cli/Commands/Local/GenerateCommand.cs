@@ -1,16 +1,20 @@
 using System.CommandLine;
+using Lora.Cli.Commands.Cluster;
 using Lora.Cli.Output;
 using Lora.Training.Engine;
 using Lora.Training.Lora;
 
 namespace Lora.Cli.Commands.Local;
 
-/// <summary>`lora generate`: continue a prompt with the base, optionally with an adapter (greedy at temperature 0).</summary>
+/// <summary>`lora generate`: continue a prompt with a local base (optionally with an adapter), or with a finished
+/// cluster job's adapter when --job is given. Greedy at temperature 0.</summary>
 internal static class GenerateCommand
 {
     public static Command Create()
     {
+        // --model (local) and --job (a finished cluster job) are alternatives, so --model is not required here.
         var model = LocalOptions.Model();
+        model.Required = false;
         var adapter = LocalOptions.Adapter();
         var prompt = new Option<string>("--prompt") { Description = "Text to continue (encoded after <s>).", Required = true };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens to generate (stops early at </s>).", DefaultValueFactory = _ => 32 };
@@ -25,17 +29,17 @@ internal static class GenerateCommand
         {
             model, adapter, prompt, maxNew, temperature, seed, device, dtype, threads, json,
         };
-        command.SetAction(parse =>
+        ClusterGenerate.AddClusterOptions(command);
+        command.SetAction(async (parse, ct) =>
         {
+            if (ClusterGenerate.IsClusterRequest(parse)) return await ClusterGenerate.RunClusterGenerateAsync(parse, ct);
+            if (string.IsNullOrEmpty(parse.GetValue(model))) throw new CliException("generate needs --model DIR (local) or --job JOB (cluster).");
             if (parse.GetValue(maxNew) < 0) throw new CliException($"--max-new-tokens must be >= 0 (got {parse.GetValue(maxNew)}).");
             var t = parse.GetValue(temperature);
             if (!double.IsFinite(t) || t < 0) throw new CliException($"--temperature must be a finite number >= 0 (got {t}).");
 
             using var baseModel = LocalModel.LoadBase(parse.GetValue(model)!, parse.GetValue(dtype) ?? "float32", parse.GetValue(device)!, parse.GetValue(threads));
             using var weights = LocalModel.LoadAdapter(parse.GetValue(adapter), baseModel.Config);
-            var promptLength = (baseModel.Tokenizer.BosId is null ? 0 : 1) + baseModel.Tokenizer.Encode(parse.GetValue(prompt)!).Length;
-            var lastLength = Math.Min(promptLength + parse.GetValue(maxNew), baseModel.Config.MaxPositionEmbeddings);
-            RotaryCacheWarmup.Prewarm(baseModel.Model, Enumerable.Range(promptLength, Math.Max(0, lastLength - promptLength + 1)));
             // Synchronous on this thread: torch grad mode and dispose scopes are per OS thread.
             var completion = TextGenerator.Generate(baseModel.Model, baseModel.Tokenizer, weights is null ? null : new SingleAdapterDelta(weights),
                 parse.GetValue(prompt)!, parse.GetValue(maxNew), t, parse.GetValue(seed));

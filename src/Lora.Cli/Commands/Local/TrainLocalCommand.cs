@@ -69,7 +69,6 @@ internal static class TrainLocalCommand
                 training.SeqLen, training.EvalFraction, s);
 
             // Every fused pass is padded to the longest example in it, so these are all the lengths training will see.
-            RotaryCacheWarmup.Prewarm(baseModel.Model, prepared.Train.Concat(prepared.Eval).Select(e => e.Length));
             using var engine = new TrainingEngine(baseModel.Id, baseModel.Model, baseModel.Tokenizer);
             var job = new AdapterJob("train-local", lora, training, prepared.Train, prepared.Eval);
             var stdout = parse.InvocationConfiguration.Output;
