@@ -21,8 +21,9 @@ public sealed partial class AdapterGrain
             var (lora, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
             // Grain state may only be touched on the activation's scheduler: read it before leaving for the pool.
             var text = job.State.Dataset;
-            var data = await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(text, spec.DatasetName),
+            var data = _prepared ?? await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(text, spec.DatasetName),
                 host.Model.Tokenizer, host.Model.Config.VocabSize, training.SeqLen, training.EvalFraction, training.Seed), cancel);
+            _prepared = null;
             var engineJob = new AdapterJob(spec.JobId, lora, training, data.Train, data.Eval);
 
             AdapterCheckpoint? resume = null;

@@ -26,6 +26,8 @@ public sealed partial class AdapterGrain(
     private const string ReminderName = "resume-training";
     private readonly Dictionary<int, string> _chunks = new();
     private int _expectedChunks;
+    /// <summary>The dataset as tokenised by Submit, reused by the loop; null after a re-activation (then rebuilt).</summary>
+    private PreparedDataset? _prepared;
     private CancellationTokenSource? _cancel;
     private Task? _loop;
 
@@ -63,7 +65,7 @@ public sealed partial class AdapterGrain(
         // Parse and tokenise once up front so a bad line is rejected before anything is stored.
         try
         {
-            await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(dataset, spec.DatasetName), host.Model.Tokenizer,
+            _prepared = await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(dataset, spec.DatasetName), host.Model.Tokenizer,
                 host.Model.Config.VocabSize, training.SeqLen, training.EvalFraction, training.Seed));
         }
         catch (FormatException e)

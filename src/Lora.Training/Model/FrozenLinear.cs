@@ -1,3 +1,4 @@
+using Lora.Training.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,6 +27,17 @@ public sealed class FrozenLinear : nn.Module
     public Tensor? Bias => bias;
     public long InFeatures => weight.shape[1];
     public long OutFeatures => weight.shape[0];
+
+    /// <summary>
+    /// The frozen product plus the LoRA delta the pass supplies for this layer, if any. The base layer never knows
+    /// which adapters exist; it only names itself (block index, HF module name) to the delta provider.
+    /// </summary>
+    public Tensor Forward(Tensor x, ILoraDelta? lora, int layer, string module)   // (…, in) → (…, out)
+    {
+        var y = Forward(x);
+        var delta = lora?.Apply(layer, module, x);
+        return delta is null ? y : y.add(delta);
+    }
 
     /// <summary>x (…, in) float32 → (…, out) float32.</summary>
     public Tensor Forward(Tensor x)

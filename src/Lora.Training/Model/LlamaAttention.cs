@@ -37,9 +37,9 @@ public sealed class LlamaAttention : nn.Module
         long b = x.shape[0], t = x.shape[1];
         int nh = _config.NumAttentionHeads, nkv = _config.NumKeyValueHeads, hd = _config.HeadDim;
 
-        var q = Project(q_proj, "q_proj", x, lora).view(b, t, nh, hd).transpose(1, 2);    // (B, nh, T, hd)
-        var k = Project(k_proj, "k_proj", x, lora).view(b, t, nkv, hd).transpose(1, 2);   // (B, nkv, T, hd)
-        var v = Project(v_proj, "v_proj", x, lora).view(b, t, nkv, hd).transpose(1, 2);   // (B, nkv, T, hd)
+        var q = q_proj.Forward(x, lora, _layer, "q_proj").view(b, t, nh, hd).transpose(1, 2);    // (B, nh, T, hd)
+        var k = k_proj.Forward(x, lora, _layer, "k_proj").view(b, t, nkv, hd).transpose(1, 2);   // (B, nkv, T, hd)
+        var v = v_proj.Forward(x, lora, _layer, "v_proj").view(b, t, nkv, hd).transpose(1, 2);   // (B, nkv, T, hd)
         q = _rotary.Apply(q);
         k = _rotary.Apply(k);
         if (nkv != nh)
@@ -51,13 +51,6 @@ public sealed class LlamaAttention : nn.Module
         // Right padding needs no mask: with causal attention a real token never sees a later pad.
         var y = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);   // (B, nh, T, hd)
         y = y.transpose(1, 2).reshape(b, t, nh * hd);                                    // (B, T, C)
-        return Project(o_proj, "o_proj", y, lora).MoveToOuterDisposeScope();
-    }
-
-    private Tensor Project(FrozenLinear linear, string module, Tensor x, ILoraDelta? lora)
-    {
-        var y = linear.Forward(x);
-        var delta = lora?.Apply(_layer, module, x);
-        return delta is null ? y : y.add(delta);
+        return o_proj.Forward(y, lora, _layer, "o_proj").MoveToOuterDisposeScope();
     }
 }

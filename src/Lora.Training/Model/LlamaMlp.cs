@@ -24,16 +24,9 @@ public sealed class LlamaMlp : nn.Module
     public Tensor Forward(Tensor x, ILoraDelta? lora)   // (B, T, C) → (B, T, C)
     {
         using var scope = NewDisposeScope();
-        var gate = Project(gate_proj, "gate_proj", x, lora);   // (B, T, I)
-        var up = Project(up_proj, "up_proj", x, lora);         // (B, T, I)
+        var gate = gate_proj.Forward(x, lora, _layer, "gate_proj");   // (B, T, I)
+        var up = up_proj.Forward(x, lora, _layer, "up_proj");         // (B, T, I)
         var h = nn.functional.silu(gate).mul(up);
-        return Project(down_proj, "down_proj", h, lora).MoveToOuterDisposeScope();
-    }
-
-    private Tensor Project(FrozenLinear linear, string module, Tensor x, ILoraDelta? lora)
-    {
-        var y = linear.Forward(x);
-        var delta = lora?.Apply(_layer, module, x);
-        return delta is null ? y : y.add(delta);
+        return down_proj.Forward(h, lora, _layer, "down_proj").MoveToOuterDisposeScope();
     }
 }
