@@ -1,4 +1,6 @@
+using Lora.Training.Checkpoints;
 using Lora.Training.Lora;
+using Lora.Training.Model;
 using static TorchSharp.torch;
 
 namespace Lora.Training.Peft;
@@ -50,6 +52,40 @@ public static class MergedModelExport
             throw;
         }
     }
+
+    /// <summary>
+    /// Writes base + adapter as a merged HuggingFace model directory: weights with every targeted W replaced by
+    /// W + scaling·B·A, config.json, and the base's tokenizer files copied alongside.
+    /// </summary>
+    public static void ExportDirectory(string baseDir, AdapterWeights adapter, string outDir, string? dtype = null)
+    {
+        var config = HfCheckpointReader.ReadConfig(baseDir);
+        PeftAdapterFiles.ValidateAgainst(adapter, config);
+        var stateDict = HfCheckpointReader.ReadStateDict(baseDir);
+        try
+        {
+            var merged = Merge(stateDict, adapter);
+            try
+            {
+                HfModelDirectoryWriter.Write(outDir, config, merged.Select(kv => (kv.Key, kv.Value)), dtype ?? StorageDtype(config));
+            }
+            finally
+            {
+                foreach (var key in MergedKeys(adapter)) merged[key].Dispose();
+            }
+        }
+        finally
+        {
+            foreach (var t in stateDict.Values) t.Dispose();
+        }
+        foreach (var name in TokenizerFileNames.Where(n => File.Exists(Path.Combine(baseDir, n))))
+            File.Copy(Path.Combine(baseDir, name), Path.Combine(outDir, name), overwrite: true);
+    }
+
+    private static readonly string[] TokenizerFileNames = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
+
+    // float16 checkpoints are computed in float32 here (fp16 on CPU is unusable), so that is what they export as.
+    private static string StorageDtype(LlamaConfig config) => config.TorchDtype == "bfloat16" ? "bfloat16" : "float32";
 
     /// <summary>The state-dict keys <see cref="Merge"/> replaces with new tensors for this adapter.</summary>
     public static IEnumerable<string> MergedKeys(AdapterWeights adapter) => adapter.Pairs.Keys.Select(p => p + ".weight");

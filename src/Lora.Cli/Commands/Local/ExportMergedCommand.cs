@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Lora.Cli.Output;
+using Lora.Training.Peft;
+
+namespace Lora.Cli.Commands.Local;
+
+/// <summary>`lora export-merged`: folds a PEFT adapter into its base and writes a plain HuggingFace model directory.</summary>
+internal static class ExportMergedCommand
+{
+    public static Command Create()
+    {
+        var model = LocalOptions.Model();
+        var adapter = LocalOptions.Adapter();
+        adapter.Required = true;
+        var outDir = new Option<string>("--out") { Description = "Directory for the merged model.", Required = true };
+        var dtype = new Option<string?>("--dtype") { Description = "float32 or bfloat16 (default: the base's storage dtype)." };
+        var json = LocalOptions.Json();
+        var command = new Command("export-merged", "Write base + adapter as one merged HuggingFace model (W + scaling·B·A).")
+        {
+            model, adapter, outDir, dtype, json,
+        };
+        command.SetAction(parse =>
+        {
+            var storage = parse.GetValue(dtype);
+            if (storage is not (null or "float32" or "bfloat16")) throw new CliException($"--dtype: '{storage}' is not float32 or bfloat16.");
+            var baseDir = parse.GetValue(model)!;
+            if (!File.Exists(Path.Combine(baseDir, "config.json"))) throw new CliException($"--model: '{baseDir}' has no config.json.");
+            var adapterDir = parse.GetValue(adapter)!;
+            if (!Directory.Exists(adapterDir)) throw new CliException($"--adapter: directory '{adapterDir}' does not exist.");
+            using var weights = PeftAdapterFiles.Load(adapterDir);
+            try { MergedModelExport.ExportDirectory(baseDir, weights, parse.GetValue(outDir)!, storage); }
+            catch (InvalidDataException e) { throw new CliException($"--adapter '{adapterDir}': {e.Message}"); }
+
+            var written = Path.GetFullPath(parse.GetValue(outDir)!);
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) JsonOutput.Write(stdout, new { @out = written, mergedModules = weights.Pairs.Count });
+            else stdout.WriteLine($"wrote merged model ({weights.Pairs.Count} modules merged) to {written}");
+            return 0;
+        });
+        return command;
+    }
+}

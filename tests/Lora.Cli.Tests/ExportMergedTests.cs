@@ -1,0 +1,40 @@
+namespace Lora.Cli.Tests;
+
+/// <summary>`lora export-merged`: the merged model scores exactly like base + adapter (merge == W + scaling·BA).</summary>
+[Collection(TinyWorkspaceCollection.Name)]
+public sealed class ExportMergedTests(TinyWorkspace workspace)
+{
+    private const string Ids = "256 97 98 99 100 101 102 103 104 105 106 107 108";
+
+    [Fact]
+    public async Task Merged_model_gives_the_same_loss_as_the_base_with_its_adapter()
+    {
+        _ = workspace.TrainSummary;
+        var merged = Path.Combine(workspace.Root, "merged");
+        var export = await CliRun.RunAsync("export-merged", "--model", workspace.ModelDir, "--adapter", workspace.AdapterDir, "--out", merged);
+        Assert.True(export.ExitCode == 0, export.Stderr);
+
+        var withAdapter = await Loss("--model", workspace.ModelDir, "--adapter", workspace.AdapterDir);
+        var mergedLoss = await Loss("--model", merged);
+        var bare = await Loss("--model", workspace.ModelDir);
+        Assert.Equal(withAdapter, mergedLoss, 1e-4);
+        Assert.True(Math.Abs(bare - withAdapter) > 1e-3, $"the trained adapter should change the loss (bare {bare}, adapter {withAdapter})");
+        Assert.True(File.Exists(Path.Combine(merged, "tokenizer.json")));
+    }
+
+    [Fact]
+    public async Task Export_without_an_adapter_directory_fails_naming_it()
+    {
+        var result = await CliRun.RunAsync("export-merged", "--model", workspace.ModelDir, "--adapter", "/no/such/adapter",
+            "--out", Path.Combine(workspace.Root, "never"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("/no/such/adapter", result.Stderr);
+    }
+
+    private static async Task<double> Loss(params string[] model)
+    {
+        var result = await CliRun.RunAsync(["eval", .. model, "--token-ids", Ids, "--json", "--threads", "1"]);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        return result.Json().GetProperty("loss").GetDouble();
+    }
+}
