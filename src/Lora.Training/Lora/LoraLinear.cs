@@ -55,9 +55,9 @@ public sealed class LoraLinear : nn.Module
         if (Merged) return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var merged = base_layer.Weight.to(ScalarType.Float32).add(lora_B.matmul(lora_A).mul(Scaling));
-        if (!merged.isfinite().all().item<bool>())
-            throw new InvalidOperationException("merge would produce non-finite weights; the base weight was left unchanged.");
+        Tensor merged;
+        try { merged = LoraMath.MergedWeight(base_layer.Weight, lora_A, lora_B, Scaling, "layer"); }
+        catch (InvalidDataException e) { throw new InvalidOperationException($"{e.Message} The base weight was left unchanged.", e); }
         base_layer.Weight.copy_(merged);
         Merged = true;
     }

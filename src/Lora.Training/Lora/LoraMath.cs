@@ -16,6 +16,19 @@ public static class LoraMath
         return d.mul(scaling);
     }
 
+    /// <summary>
+    /// W + scaling·B·A in float32 on W's device — the one definition of a merge. Refuses non-finite results
+    /// (PEFT's safe_merge): a broken adapter must never reach a merged weight.
+    /// </summary>
+    public static Tensor MergedWeight(Tensor w, Tensor a, Tensor b, double scaling, string module)
+    {
+        using var scope = NewDisposeScope();
+        var sum = w.to(ScalarType.Float32).add(b.to(ScalarType.Float32, w.device).matmul(a.to(ScalarType.Float32, w.device)), alpha: scaling);
+        if (!isfinite(sum).all().item<bool>())
+            throw new InvalidDataException($"{module}: merged weight contains NaN or Inf; refusing to merge (the adapter is broken).");
+        return sum.MoveToOuterDisposeScope();
+    }
+
     /// <summary>Inverted dropout with an adapter-owned generator, so masks are reproducible per adapter.</summary>
     public static Tensor Dropout(Tensor x, double p, bool training, Generator? generator)
     {

@@ -35,11 +35,7 @@ public static class MergedModelExport
                     throw new InvalidDataException($"{path}: base weight is [{string.Join(", ", w.shape)}] but the adapter's B·A is [{pair.Out}, {pair.In}].");
 
                 using var scope = NewDisposeScope();
-                var a = pair.A.to(ScalarType.Float32, w.device);
-                var b = pair.B.to(ScalarType.Float32, w.device);
-                var sum = w.to(ScalarType.Float32).add(b.matmul(a), alpha: scaling); // [out, r]·[r, in] = [out, in]
-                if (!isfinite(sum).all().item<bool>())
-                    throw new InvalidDataException($"{path}: merged weight contains NaN or Inf; refusing to merge (the adapter is broken).");
+                var sum = LoraMath.MergedWeight(w, pair.A, pair.B, scaling, path);   // [out, r]·[r, in] = [out, in]
                 var cast = sum.dtype == w.dtype ? sum : sum.to(w.dtype);
                 merged.Add(cast.MoveToOuterDisposeScope());
                 result[key] = cast;
