@@ -12,8 +12,8 @@ public sealed record DemoSettings
     public const string ClusterId = "lora-demo";
     public const string ServiceId = "lora-demo";
     public const int DefaultJobs = 8;
-    /// <summary>8 jobs × 300 steps fit in about 2–3 minutes on a 2-core CPU and reach exact answers on the easier tasks.</summary>
-    public const int DefaultSteps = 300;
+    /// <summary>8 jobs × 600 steps of batch 8 fit in about 2–3 minutes on a 2-core CPU and reach exact answers on the easier tasks.</summary>
+    public const int DefaultSteps = 600;
     public const string DefaultOut = "out/demo";
     /// <summary>Held-out prompts per job scored by exact match of a greedy generation.</summary>
     public const int HeldOutPrompts = 10;
@@ -39,8 +39,10 @@ public sealed record DemoSettings
         return this;
     }
 
-    /// <summary>The job for one planned task: rank 8 on every linear layer with lr 5e-3, batch 16, seq 48 is what made
-    /// `upper` and `sort` exact on this base; a short warmup keeps the first fused steps from overshooting.</summary>
+    /// <summary>The job for one planned task: rank 8 on every linear layer, lr 5e-3, seq 48 is what made `upper` and `sort`
+    /// exact on this base. Batch 8 rather than 16: a fused pass costs about its rows, so for the same time twice the
+    /// optimizer steps learned clearly more (measured, 5 tasks: upper 7/10 vs 0/10, sort eval loss 1.11 vs 1.19);
+    /// lr 1e-2 was worse at batch 16. A short warmup keeps the first fused steps from overshooting.</summary>
     public JobSpec SpecFor(DemoJobPlan plan) => new()
     {
         JobId = plan.JobId,
@@ -50,7 +52,7 @@ public sealed record DemoSettings
         Targets = ["all-linear"],
         LearningRate = 5e-3,
         Steps = Steps,
-        BatchSize = 16,
+        BatchSize = 8,
         SeqLen = 48,
         WarmupSteps = Math.Min(20, Steps / 10),
         Seed = plan.Seed,
