@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lora.Cli.Commands.Cluster;
+using Lora.Cli.Commands.Demo;
 using Lora.Cli.Commands.Local;
 using Lora.Cli.Output;
 
@@ -14,6 +15,7 @@ public static class LoraCli
         var root = new RootCommand("LoraCluster: train, evaluate and serve LoRA adapters on frozen Llama-family bases.");
         root.AddLocalCommands();
         root.AddClusterCommands();
+        root.AddDemoCommand();
         return root;
     }
 

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Xunit.Abstractions;
+
+namespace Lora.Cli.Tests.Demo;
+
+/// <summary>`lora demo` end to end in this process: a real embedded silo, the real SDK, real training on the built-in base.</summary>
+public sealed class DemoCommandTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _out = Path.Combine(Path.GetTempPath(), "lora-demo-test-" + Guid.NewGuid().ToString("N")[..8]);
+
+    [Fact]
+    public async Task Demo_TwoShortJobs_CompleteLowerEvalLossAndWritePeftAdapters()
+    {
+        var clock = Stopwatch.StartNew();
+        // Explicit free ports exercise the flags and keep the test off any silo the developer runs.
+        var run = await CliRun.RunAsync("demo", "--jobs", "2", "--steps", "10", "--out", _out, "--json",
+            "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString());
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s\n{run.Stdout}\n{run.Stderr}");
+
+        Assert.Equal(0, run.ExitCode);
+        var result = run.Json();
+        var jobs = result.GetProperty("jobs").EnumerateArray().ToList();
+        Assert.Equal(2, jobs.Count);
+        Assert.Equal(["reverse", "sort"], jobs.Select(j => j.GetProperty("task").GetString()!));
+        foreach (var job in jobs)
+        {
+            Assert.Equal("Completed", job.GetProperty("state").GetString());
+            Assert.Equal(10, job.GetProperty("step").GetInt32());
+            var before = job.GetProperty("baseEvalLoss").GetDouble();
+            var after = job.GetProperty("finalEvalLoss").GetDouble();
+            Assert.True(after < before, $"{job.GetProperty("jobId")}: eval loss {before} -> {after}");
+            Assert.Equal(10, job.GetProperty("heldOut").GetInt32());
+            Assert.StartsWith(job.GetProperty("task").GetString() + ": ", job.GetProperty("samplePrompt").GetString());
+            Assert.NotNull(job.GetProperty("sampleGeneration").GetString());
+            var dir = job.GetProperty("adapterDir").GetString()!;
+            Assert.StartsWith(Path.Combine(_out, "adapters"), dir);
+            Assert.True(new FileInfo(Path.Combine(dir, "adapter_model.safetensors")).Length > 0, dir);
+            Assert.True(File.Exists(Path.Combine(dir, "adapter_config.json")), dir);
+        }
+    }
+
+    [Fact]
+    public async Task Demo_WithInvalidJobs_FailsWithOneErrorLineBeforeStartingAnything()
+    {
+        var run = await CliRun.RunAsync("demo", "--jobs", "0", "--out", _out);
+        Assert.Contains("--jobs", run.SingleErrorLine());
+        Assert.False(Directory.Exists(_out));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_out)) Directory.Delete(_out, recursive: true);
+    }
+}
