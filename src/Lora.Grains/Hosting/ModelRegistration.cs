@@ -11,6 +11,7 @@ namespace Lora.Grains.Hosting;
 public sealed class ModelRegistration(IGrainFactory grains, ILocalSiloDetails silo, SiloModelHost host) : BackgroundService
 {
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500);
 
     public BaseModelInfo Info => new()
     {
@@ -28,11 +29,17 @@ public sealed class ModelRegistration(IGrainFactory grains, ILocalSiloDetails si
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var info = Info;
+        var registered = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            try { await grains.GetGrain<IModelRegistryGrain>(0).Register(info); }
-            catch (Exception) when (!stoppingToken.IsCancellationRequested) { /* cluster still forming; retry next period */ }
-            try { await Task.Delay(Period, stoppingToken); }
+            try
+            {
+                await grains.GetGrain<IModelRegistryGrain>(0).Register(info);
+                registered = true;
+            }
+            catch (Exception) when (!stoppingToken.IsCancellationRequested) { /* cluster still forming */ }
+            // Until the first registration lands, clients would be told the model is not hosted: retry quickly.
+            try { await Task.Delay(registered ? Period : FirstRetry, stoppingToken); }
             catch (OperationCanceledException) { return; }
         }
     }
