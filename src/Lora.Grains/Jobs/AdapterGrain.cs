@@ -89,6 +89,8 @@ public sealed partial class AdapterGrain(
 
     public Task<JobStatus> GetStatus() => Task.FromResult(Status());
 
+    public Task<double[]> GetLossHistory() => Task.FromResult(job.State.TrainLosses.ToArray());
+
     public async IAsyncEnumerable<JobStatus> Watch([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         JobStatus? last = null;
