@@ -62,6 +62,20 @@ internal sealed class RedisCluster : IAsyncDisposable
 
     public Task<OrleansProbe> ProbeAsync() => OrleansProbe.ConnectAsync(Redis.Endpoint, ClusterId, ServiceId);
 
+    /// <summary>
+    /// Waits until every silo has registered its model with the registry: only then can placement choose among
+    /// all of them (jobs submitted earlier all land on whichever silo was up first).
+    /// </summary>
+    public async Task WaitForSilosAsync(Lora.Client.LoraClusterClient client, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await client.ListModelsAsync()).Count < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} silos registered a model:\n{Logs()}");
+            await Task.Delay(500);
+        }
+    }
+
     /// <summary>Log tails of every silo, for assertion messages.</summary>
     public string Logs() => string.Join("\n\n", _silos.Select(s => $"=== {s.Name} ===\n{s.LogTail(40)}"));
 
