@@ -83,6 +83,14 @@ public sealed partial class AdapterGrain
         {
             await Finish(JobState.Failed, e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Storage trouble (Redis timeout, or an ETag conflict after a write that timed out but landed): the
+            // in-memory state can no longer be trusted to match storage. Not the job's fault, so it is not failed:
+            // this activation goes, and the reminder re-activates it from the last stored checkpoint.
+            LogStorageTrouble(logger, spec.JobId, e.Message);
+            DeactivateOnIdle();
+        }
         finally
         {
             if (session is not null) await host.Engine.ReleaseAsync(session);

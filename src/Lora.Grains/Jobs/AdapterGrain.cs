@@ -201,6 +201,9 @@ public sealed partial class AdapterGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} did not checkpoint before deactivation ({Reason}) ended")]
     private static partial void LogSuspendTimedOut(ILogger logger, string jobId, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} paused by a storage error, resumes from its last stored checkpoint: {Error}")]
+    private static partial void LogStorageTrouble(ILogger logger, string jobId, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ended {State}: {Error}")]
     private static partial void LogEnded(ILogger logger, string jobId, JobState state, string? error);
 }

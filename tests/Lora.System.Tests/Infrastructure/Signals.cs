@@ -6,6 +6,8 @@ namespace Lora.System.Tests.Infrastructure;
 internal static partial class Signals
 {
     public const int SigTerm = 15;
+    public const int SigStop = 19;
+    public const int SigCont = 18;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
