@@ -41,7 +41,8 @@ public sealed class BadInputTests(ITestOutputHelper output)
         }
         // Damage the checkpoint's magic number inside the stored adapter state: the storage envelope still reads,
         // so it is the grain's own checkpoint validation that has to catch it.
-        var file = Directory.GetFiles(Path.Combine(root, "grains", "adapter")).Single();
+        // "*.bin" only: a SIGKILL during an atomic write leaves a stray .tmp beside the intact state file.
+        var file = Directory.GetFiles(Path.Combine(root, "grains", "adapter"), "*.bin").Single();
         var bytes = await File.ReadAllBytesAsync(file);
         var at = bytes.AsSpan().IndexOf("1KCL"u8);
         Assert.True(at >= 0, "no checkpoint magic in the stored adapter state");
