@@ -32,6 +32,10 @@ public interface IAdapterGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("DownloadAdapter")]
     Task<AdapterFiles> DownloadAdapter();
 
+    /// <summary>Training loss of every completed step, index i = step i + 1 (durability checks: no gap, no repeat).</summary>
+    [AlwaysInterleave, Alias("GetLossHistory")]
+    Task<double[]> GetLossHistory();
+
     [Alias("Generate"), ResponseTimeout("00:02:00")]
     Task<string> Generate(string prompt, int maxNewTokens, double temperature);
 }

@@ -8,9 +8,10 @@ namespace Lora.Grains.Jobs;
 public sealed partial class AdapterGrain
 {
     /// <summary>
-    /// The job's training loop. Persistence order matters for exact resume: the checkpoint (whose step is the truth)
-    /// is written before the job record, and on resume the loss history is cut back to the checkpoint's step, so the
-    /// reported history has neither gaps nor duplicates whatever moment a silo died.
+    /// The job's training loop. Persistence order matters for exact resume: the job record (with the loss history)
+    /// is written before the checkpoint, so the stored history always reaches at least the stored checkpoint's step;
+    /// on resume it is cut back to the checkpoint's step (the truth), so the reported history has neither gaps nor
+    /// duplicates whatever moment a silo died. (The reverse order left a gap when a silo died between the writes.)
     /// </summary>
     private async Task TrainAsync(CancellationToken cancel)
     {
@@ -35,6 +36,7 @@ public sealed partial class AdapterGrain
             job.State.BaseEvalLoss ??= await host.Engine.EvaluateAsync(null, data.Eval);
 
             session = await host.Engine.OpenAsync(engineJob, resume, cancel);
+            if (resume is not null) LogResumed(logger, spec.JobId, session.Step, job.State.Step);
             job.State.Step = session.Step;
             if (job.State.TrainLosses.Count > session.Step) job.State.TrainLosses.RemoveRange(session.Step, job.State.TrainLosses.Count - session.Step);
             job.State.State = JobState.Running;
@@ -47,6 +49,13 @@ public sealed partial class AdapterGrain
             while (session.Step < training.Steps)
             {
                 cancel.ThrowIfCancellationRequested();
+                if (_deactivating)
+                {
+                    // Graceful shutdown or rebalancing: save the work so far; the reminder resumes it elsewhere.
+                    if (session.Step > 0) await Checkpoint(session, keepAlive: false);
+                    LogSuspended(logger, spec.JobId, session.Step);
+                    return;
+                }
                 var result = await host.Engine.StepAsync(session, cancel);
                 if (result.Failure is not null) { await Finish(JobState.Failed, result.Failure); return; }
                 tokens += result.Tokens;
@@ -74,22 +83,31 @@ public sealed partial class AdapterGrain
         {
             await Finish(JobState.Failed, e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Storage trouble (Redis timeout, or an ETag conflict after a write that timed out but landed): the
+            // in-memory state can no longer be trusted to match storage. Not the job's fault, so it is not failed:
+            // this activation goes, and the reminder re-activates it from the last stored checkpoint.
+            LogStorageTrouble(logger, spec.JobId, e.Message);
+            DeactivateOnIdle();
+        }
         finally
         {
             if (session is not null) await host.Engine.ReleaseAsync(session);
         }
     }
 
-    private async Task Checkpoint(AdapterSession session)
+    private async Task Checkpoint(AdapterSession session, bool keepAlive = true)
     {
         var clock = Stopwatch.StartNew();
         var checkpoint = await host.Engine.CheckpointAsync(session);
+        // Job record first: see TrainAsync for why this order makes the loss history exact after a crash.
+        await job.WriteStateAsync();
         adapter.State.Checkpoint = checkpoint.ToBytes();
         await adapter.WriteStateAsync();
-        await job.WriteStateAsync();
         host.Metrics.RecordCheckpoint(clock.Elapsed);
         // The loop is not a request, so idle collection would not see it as activity.
-        DelayDeactivation(TimeSpan.FromMinutes(10));
+        if (keepAlive) DelayDeactivation(TimeSpan.FromMinutes(10));
     }
 
     private async Task Finish(JobState state, string? error)

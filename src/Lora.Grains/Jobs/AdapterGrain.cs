@@ -30,6 +30,8 @@ public sealed partial class AdapterGrain(
     private PreparedDataset? _prepared;
     private CancellationTokenSource? _cancel;
     private Task? _loop;
+    /// <summary>Set by OnDeactivateAsync: the loop checkpoints and stops without ending the job.</summary>
+    private volatile bool _deactivating;
 
     private string BaseModelId => AdapterKeys.BaseModelOf(this.GetPrimaryKeyString());
 
@@ -39,6 +41,19 @@ public sealed partial class AdapterGrain(
         host.Metrics.RecordJobState(this.GetPrimaryKeyString(), job.State.State);
         if (job.State.State is JobState.Queued or JobState.Running) EnsureLoop();
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Silo shutdown (SIGTERM, rolling update) or collection: let the loop finish its current step and checkpoint,
+    /// so at most that step is redone when the reminder resumes the job, instead of everything since the last
+    /// periodic checkpoint. Bounded by Orleans' deactivation token so a stuck step cannot hold up the shutdown.
+    /// </summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_loop is not { IsCompleted: false } loop) return;
+        _deactivating = true;
+        try { await loop.WaitAsync(cancellationToken); }
+        catch (OperationCanceledException) { LogSuspendTimedOut(logger, AdapterKeys.JobIdOf(this.GetPrimaryKeyString()), reason.Description); }
     }
 
     public Task UploadDatasetChunk(int index, int total, string text)
@@ -88,6 +103,8 @@ public sealed partial class AdapterGrain(
     }
 
     public Task<JobStatus> GetStatus() => Task.FromResult(Status());
+
+    public Task<double[]> GetLossHistory() => Task.FromResult(job.State.TrainLosses.ToArray());
 
     public async IAsyncEnumerable<JobStatus> Watch([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -174,6 +191,18 @@ public sealed partial class AdapterGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted on base {BaseModel}: {Steps} steps")]
     private static partial void LogSubmitted(ILogger logger, string jobId, string baseModel, int steps);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} resumed from its checkpoint at step {Step} (record said step {RecordedStep})")]
+    private static partial void LogResumed(ILogger logger, string jobId, int step, int recordedStep);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} suspended at step {Step} for deactivation; checkpoint saved")]
+    private static partial void LogSuspended(ILogger logger, string jobId, int step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} did not checkpoint before deactivation ({Reason}) ended")]
+    private static partial void LogSuspendTimedOut(ILogger logger, string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} paused by a storage error, resumes from its last stored checkpoint: {Error}")]
+    private static partial void LogStorageTrouble(ILogger logger, string jobId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ended {State}: {Error}")]
     private static partial void LogEnded(ILogger logger, string jobId, JobState state, string? error);

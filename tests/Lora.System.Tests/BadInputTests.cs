@@ -1,0 +1,82 @@
+using Lora.Abstractions;
+using Lora.Client;
+using Lora.System.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Lora.System.Tests;
+
+/// <summary>Failures a real silo must contain: a diverging job, a corrupt checkpoint on disk, Redis stalling.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class BadInputTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_diverging_job_fails_with_its_reason_and_the_silo_keeps_serving()
+    {
+        var root = Directory.CreateTempSubdirectory("lora-bad-").FullName;
+        await using var silo = await SiloProcess.StartAsync("nan", root);
+        await using var client = await LoraClusterClient.ConnectAsync(new LoraClientOptions { Gateway = silo.Gateway });
+        var data = TestJobs.ReverseDataset();
+        await client.StartTrainingAsync(TestJobs.Spec("nan", steps: 50, lr: 1e6), data);
+        var failed = (await TestJobs.WaitFinalAsync(client, ["nan"], TimeSpan.FromMinutes(1)))["nan"];
+        Assert.Equal(JobState.Failed, failed.State);
+        Assert.Matches("NaN|infinite|non-finite", failed.Error ?? "");
+        Assert.True(await silo.IsHealthyAsync(), silo.LogTail());
+
+        await client.StartTrainingAsync(TestJobs.Spec("after-nan", steps: 20), data);
+        var ok = (await TestJobs.WaitFinalAsync(client, ["after-nan"], TimeSpan.FromMinutes(1)))["after-nan"];
+        Assert.True(ok.State == JobState.Completed, $"{ok.State}: {ok.Error}");
+    }
+
+    [Fact]
+    public async Task A_corrupt_stored_checkpoint_fails_the_job_clearly()
+    {
+        var root = Directory.CreateTempSubdirectory("lora-bad-").FullName;
+        var spec = TestJobs.Spec("corrupt", steps: 400, checkpointEvery: 5);
+        await using (var first = await SiloProcess.StartAsync("before", root))
+        {
+            await using var client = await LoraClusterClient.ConnectAsync(new LoraClientOptions { Gateway = first.Gateway });
+            await client.StartTrainingAsync(spec, TestJobs.ReverseDataset());
+            while ((await client.GetStatusAsync(spec.JobId)).Step < 12) await Task.Delay(100);
+            first.Kill();
+        }
+        // Damage the checkpoint's magic number inside the stored adapter state: the storage envelope still reads,
+        // so it is the grain's own checkpoint validation that has to catch it.
+        // "*.bin" only: a SIGKILL during an atomic write leaves a stray .tmp beside the intact state file.
+        var file = Directory.GetFiles(Path.Combine(root, "grains", "adapter"), "*.bin").Single();
+        var bytes = await File.ReadAllBytesAsync(file);
+        var at = bytes.AsSpan().IndexOf("1KCL"u8);
+        Assert.True(at >= 0, "no checkpoint magic in the stored adapter state");
+        bytes[at] ^= 0xFF;
+        await File.WriteAllBytesAsync(file, bytes);
+
+        await using var second = await SiloProcess.StartAsync("after", root);
+        await using var again = await LoraClusterClient.ConnectAsync(new LoraClientOptions { Gateway = second.Gateway });
+        var status = (await TestJobs.WaitFinalAsync(again, [spec.JobId], TimeSpan.FromMinutes(1)))[spec.JobId];
+        output.WriteLine($"{status.State}: {status.Error}");
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.Contains("checkpoint is corrupt", status.Error ?? "", StringComparison.Ordinal);
+        Assert.True(await second.IsHealthyAsync(), second.LogTail());
+    }
+
+    [Fact]
+    public async Task Training_survives_Redis_stalling_and_coming_back()
+    {
+        await using var cluster = await RedisCluster.StartAsync(silos: 1);
+        await using var client = await cluster.ConnectAsync();
+        await using var probe = await cluster.ProbeAsync();
+        var spec = TestJobs.Spec("redis-blip", steps: 300, checkpointEvery: 5);
+        await client.StartTrainingAsync(spec, TestJobs.ReverseDataset());
+        while ((await client.GetStatusAsync(spec.JobId)).Step < 20) await Task.Delay(100);
+        // SIGSTOP: connections stay open but nothing answers, like a partition; worse for clients than a refusal.
+        var pid = int.Parse(await File.ReadAllTextAsync(Path.Combine(cluster.Redis.Dir, $"redis-{cluster.Redis.Port}.pid")));
+        Signals.Send(pid, Signals.SigStop);
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        Signals.Send(pid, Signals.SigCont);
+
+        var status = (await TestJobs.WaitFinalAsync(client, [spec.JobId], TimeSpan.FromMinutes(3)))[spec.JobId];
+        output.WriteLine($"{status.State} at step {status.Step}: {status.Error}");
+        Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Error}\n{cluster.Logs()}");
+        Assert.Equal(spec.Steps, (await probe.LossHistory(spec)).Length);
+        Assert.True(await cluster.Silos[0].IsHealthyAsync(), cluster.Silos[0].LogTail());
+    }
+}
