@@ -21,7 +21,7 @@ public static class SiloHostingExtensions
 {
     public static WebApplicationBuilder AddLoraSilo(this WebApplicationBuilder builder, SiloOptions options)
     {
-        var modelPath = options.UsesBuiltInModel ? BuiltInModelLocator.Find() : options.BaseModelPath;
+        var modelPath = options.UsesBuiltInModel ? Lora.Training.Pretraining.BuiltinModel.DefaultPath() : options.BaseModelPath;
         // Loaded before the silo starts: /health only answers 200 once the base is in memory.
         var host = SiloModelHost.Load(options.BaseModelId, modelPath,
             options.BaseModelDtype == BaseModelDtype.BFloat16 ? "bfloat16" : "float32",
