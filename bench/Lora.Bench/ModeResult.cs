@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Lora.Training.Engine;
-using Lora.Bench.Engine;
 
 namespace Lora.Bench;
 
@@ -10,7 +9,7 @@ public sealed record ModeResult(long Tokens, double Seconds, IReadOnlyList<doubl
     public double TokensPerSecond => Tokens / Seconds;
 
     /// <summary>Steps one open session <paramref name="steps"/> times through the engine; returns tokens and last loss.</summary>
-    public static async Task<(long Tokens, double Loss)> StepLoop(IStepEngine engine, IBenchSession session, int steps)
+    public static async Task<(long Tokens, double Loss)> StepLoop(TrainingEngine engine, AdapterSession session, int steps)
     {
         long tokens = 0;
         double loss = double.NaN;

@@ -1,5 +1,4 @@
 using Lora.Training.Engine;
-using Lora.Bench.Engine;
 
 namespace Lora.Bench;
 
@@ -8,7 +7,7 @@ public sealed record ModeStats(double TokensPerSecond, IReadOnlyList<double> Sam
 
 /// <summary>Sequential, fused and big-batch measured side by side: each repetition runs all three in turn
 /// (after one warm-up round), so machine drift hits every mode alike.</summary>
-public sealed class ThroughputComparison(IStepEngine engine, BenchOptions options)
+public sealed class ThroughputComparison(TrainingEngine engine, PassRecorder passes, BenchOptions options)
 {
     public sealed record Result(ModeStats Sequential, ModeStats Fused, ModeStats BigBatch)
     {
@@ -21,7 +20,7 @@ public sealed class ThroughputComparison(IStepEngine engine, BenchOptions option
         var vocab = engine.Model.Config.VocabSize;
         var jobs = SyntheticJobs.Jobs(options.Jobs, options.BatchSize, seqLen, options.Rank, vocab);
         var sequential = new SequentialMode(engine);
-        var fused = new FusedMode(engine);
+        var fused = new FusedMode(engine, passes);
         var big = new BigBatchMode(engine);
         var warm = Math.Min(2, steps);
         Log.Info($"{label}: warm-up");

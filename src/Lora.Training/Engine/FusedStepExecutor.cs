@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Lora.Training.Model;
 using Lora.Training.Optim;
 using static TorchSharp.torch;
@@ -14,19 +15,31 @@ public sealed class FusedStepExecutor(LlamaForCausalLM model, int padId)
 {
     public LlamaForCausalLM Model => model;
 
+    /// <summary>Wall time of each phase of the last <see cref="Run"/>, for profiling (stopwatch reads only).</summary>
+    public PassPhases LastPhases { get; private set; } = new(0, 0, 0, 0, 0);
+
     public IReadOnlyList<ParticipantResult> Run(IReadOnlyList<StepParticipant> participants)
     {
+        var t0 = Stopwatch.GetTimestamp();
+        double build, forward, backward, readback;
         var batch = FusedBatch.Build(participants, padId);
         var losses = new double[participants.Count];
         using (var scope = NewDisposeScope())
         {
             var device = model.Device;
             var delta = new FusedLoraDelta(participants, batch.Groups, training: true, device);
+            build = Ms(t0);
+            var t1 = Stopwatch.GetTimestamp();
             var logits = model.Forward(batch.InputIds(device), delta);                             // (N, T, V)
             var tokenLoss = nn.functional.cross_entropy(logits.flatten(0, 1), batch.Labels(device).flatten(),
                 ignore_index: Data.TrainingExample.IgnoreIndex, reduction: nn.Reduction.None);       // (N·T)
             var rowLoss = tokenLoss.view(batch.Rows, batch.SeqLen).sum(1);                        // (N)
-            rowLoss.mul(tensor(batch.RowWeight, device: device)).sum().backward();
+            var total = rowLoss.mul(tensor(batch.RowWeight, device: device)).sum();
+            forward = Ms(t1);
+            var t2 = Stopwatch.GetTimestamp();
+            total.backward();
+            backward = Ms(t2);
+            var t3 = Stopwatch.GetTimestamp();
 
             var owner = tensor(batch.RowOwner.Select(o => (long)o).ToArray(), device: device);
             var sums = zeros(participants.Count, dtype: ScalarType.Float64, device: device)
@@ -34,11 +47,14 @@ public sealed class FusedStepExecutor(LlamaForCausalLM model, int padId)
             var host = sums.cpu().data<double>().ToArray();
             for (int i = 0; i < participants.Count; i++)
                 losses[i] = batch.LossTokens[i] == 0 ? double.NaN : host[i] / batch.LossTokens[i];
+            readback = Ms(t3);
         }
 
+        var t4 = Stopwatch.GetTimestamp();
         var results = new ParticipantResult[participants.Count];
         for (int i = 0; i < participants.Count; i++)
             results[i] = Finish(participants[i], losses[i], batch.InputTokens[i]);
+        LastPhases = new PassPhases(build, forward, backward, readback, Ms(t4));
         return results;
     }
 
@@ -90,4 +106,12 @@ public sealed class FusedStepExecutor(LlamaForCausalLM model, int padId)
         }
         return tokens == 0 ? double.NaN : total / tokens;
     }
+
+    private static double Ms(long start) => Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+}
+
+/// <summary>Milliseconds spent in each phase of one fused pass (batch build includes the LoRA stacks).</summary>
+public sealed record PassPhases(double BuildMs, double ForwardMs, double BackwardMs, double ReadbackMs, double OptimizerMs)
+{
+    public double TotalMs => BuildMs + ForwardMs + BackwardMs + ReadbackMs + OptimizerMs;
 }

@@ -1,0 +1,16 @@
+using System.Collections.Concurrent;
+using Lora.Training.Engine;
+
+namespace Lora.Bench;
+
+/// <summary>Records every fused pass the engine reports (adapters per pass shows gather efficiency).</summary>
+public sealed class PassRecorder
+{
+    private readonly ConcurrentQueue<FusedPassReport> _passes = new();
+
+    public PassRecorder(TrainingEngine engine) => engine.PassCompleted += _passes.Enqueue;
+
+    public void Clear() => _passes.Clear();
+
+    public double MeanAdapters => _passes.IsEmpty ? double.NaN : _passes.Average(p => p.Adapters);
+}
