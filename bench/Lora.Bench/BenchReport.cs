@@ -30,6 +30,8 @@ public static class BenchReport
             ["cluster_training_seconds"] = Stats.Round(r.Cluster?.TrainingSeconds ?? double.NaN, 2),
             ["cluster_wall_seconds"] = Stats.Round(r.Cluster?.WallSeconds ?? double.NaN, 2),
             ["fused_mean_adapters_per_pass"] = Stats.Round(r.Default.Fused.MeanPassSize, 2),
+            ["fused_engine_busy_fraction"] = Stats.Round(r.Default.Fused.BusyFraction),
+            ["large_fused_engine_busy_fraction"] = Stats.Round(r.Large.Fused.BusyFraction),
             ["large_fused_mean_adapters_per_pass"] = Stats.Round(r.Large.Fused.MeanPassSize, 2),
             ["fused_vs_sequential"] = Stats.Round(r.Default.FusedVsSequential),
             ["fused_vs_bigbatch"] = Stats.Round(r.Default.FusedVsBigBatch),

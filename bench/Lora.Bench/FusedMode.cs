@@ -17,7 +17,8 @@ public sealed class FusedMode(TrainingEngine engine, PassRecorder passes)
             var start = Stopwatch.GetTimestamp();
             var results = await Task.WhenAll(sessions.Select(s => ModeResult.StepLoop(engine, s, steps)));
             var seconds = ModeResult.Elapsed(start);
-            return new ModeResult(results.Sum(r => r.Tokens), seconds, results.Select(r => r.Loss).ToArray(), passes.MeanAdapters);
+            return new ModeResult(results.Sum(r => r.Tokens), seconds, results.Select(r => r.Loss).ToArray(), passes.MeanAdapters,
+                passes.BusySeconds);
         }
         finally
         {

@@ -13,4 +13,9 @@ public sealed class PassRecorder
     public void Clear() => _passes.Clear();
 
     public double MeanAdapters => _passes.IsEmpty ? double.NaN : _passes.Average(p => p.Adapters);
+
+    /// <summary>Seconds the compute thread spent inside passes (the rest of a run's wall time is gathering and queueing).</summary>
+    public double BusySeconds => _passes.Sum(p => p.Duration.TotalSeconds);
+
+    public int Count => _passes.Count;
 }

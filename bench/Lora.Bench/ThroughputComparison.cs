@@ -3,7 +3,8 @@ using Lora.Training.Engine;
 namespace Lora.Bench;
 
 /// <summary>Median tokens/s of a mode over repetitions; the last losses of its final repetition.</summary>
-public sealed record ModeStats(double TokensPerSecond, IReadOnlyList<double> Samples, IReadOnlyList<double> FinalLosses, double MeanPassSize);
+public sealed record ModeStats(double TokensPerSecond, IReadOnlyList<double> Samples, IReadOnlyList<double> FinalLosses, double MeanPassSize,
+    double BusyFraction);
 
 /// <summary>Sequential, fused and big-batch measured side by side: each repetition runs all three in turn
 /// (after one warm-up round), so machine drift hits every mode alike.</summary>
@@ -35,7 +36,7 @@ public sealed class ThroughputComparison(TrainingEngine engine, PassRecorder pas
             runs[1].Add(await fused.RunAsync(jobs, steps));
             runs[2].Add(await big.RunAsync(options.Jobs, options.BatchSize, seqLen, options.Rank, steps));
             Log.Info($"{label} rep {rep + 1}/{options.Repetitions}: sequential {runs[0][^1].TokensPerSecond:F0}, "
-                + $"fused {runs[1][^1].TokensPerSecond:F0}, bigbatch {runs[2][^1].TokensPerSecond:F0} tokens/s; fused mean adapters/pass {runs[1][^1].MeanPassSize:F1}");
+                + $"fused {runs[1][^1].TokensPerSecond:F0}, bigbatch {runs[2][^1].TokensPerSecond:F0} tokens/s; fused mean adapters/pass {runs[1][^1].MeanPassSize:F1}, engine busy {runs[1][^1].BusyFraction:P0}");
         }
         return new Result(Stats(runs[0]), Stats(runs[1]), Stats(runs[2]));
     }
@@ -44,6 +45,6 @@ public sealed class ThroughputComparison(TrainingEngine engine, PassRecorder pas
     {
         var samples = runs.Select(r => r.TokensPerSecond).ToArray();
         return new ModeStats(Lora.Bench.Stats.Median(samples), samples, runs[^1].FinalLosses,
-            Lora.Bench.Stats.Median(runs.Select(r => r.MeanPassSize)));
+            Lora.Bench.Stats.Median(runs.Select(r => r.MeanPassSize)), Lora.Bench.Stats.Median(runs.Select(r => r.BusyFraction)));
     }
 }
