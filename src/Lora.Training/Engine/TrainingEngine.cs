@@ -225,7 +225,11 @@ public sealed class TrainingEngine : IDisposable
         try { results = _executor.Run(participants); }
         catch (Exception e)
         {
-            lock (_lock) _steps.RemoveAll(pass.Contains);
+            lock (_lock)
+            {
+                _steps.RemoveAll(pass.Contains);
+                _lastPassEnd = DateTime.UtcNow;
+            }
             foreach (var r in pass) r.Completion.TrySetException(e);
             return;
         }
