@@ -18,4 +18,7 @@ public sealed class PassRecorder
     public double BusySeconds => _passes.Sum(p => p.Duration.TotalSeconds);
 
     public int Count => _passes.Count;
+
+    /// <summary>Pass durations in ms, in order (to tell a slow first pass from uniformly slow passes).</summary>
+    public string Durations => string.Join(" ", _passes.Select(p => $"{p.Adapters}:{p.Duration.TotalMilliseconds:F0}"));
 }
