@@ -5,6 +5,10 @@ public sealed record BenchOptions
 {
     public bool Quick { get; init; }
     public bool Json { get; init; }
+    /// <summary>Only the sequential / fused / bigbatch comparison (for A/B runs of two builds).</summary>
+    public bool ThroughputOnly { get; init; }
+    /// <summary>Only the pass-size sweep.</summary>
+    public bool SweepOnly { get; init; }
     public int Jobs { get; init; } = 16;
     public int BatchSize { get; init; } = 1;
     public int SeqLen { get; init; } = 32;
@@ -23,9 +27,10 @@ public sealed record BenchOptions
     {
         var quick = args.Contains("--quick");
         var json = args.Contains("--json");
-        var unknown = args.Where(a => a is not ("--quick" or "--json")).ToArray();
-        if (unknown.Length > 0) throw new ArgumentException($"unknown argument(s): {string.Join(" ", unknown)} (expected --quick, --json).");
-        var o = new BenchOptions { Quick = quick, Json = json };
+        var unknown = args.Where(a => a is not ("--quick" or "--json" or "--throughput-only" or "--sweep-only")).ToArray();
+        if (unknown.Length > 0) throw new ArgumentException($"unknown argument(s): {string.Join(" ", unknown)} (expected --quick, --json, --throughput-only, --sweep-only).");
+        var o = new BenchOptions { Quick = quick, Json = json, ThroughputOnly = args.Contains("--throughput-only"),
+            SweepOnly = args.Contains("--sweep-only") };
         return quick
             ? o with { Steps = 3, LargeSteps = 1, Repetitions = 3, PrecisionSteps = 6, MemoryAdapters = 32, ProfileSteps = 3 }
             : o;

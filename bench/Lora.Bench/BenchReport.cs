@@ -11,22 +11,27 @@ public static class BenchReport
         var fused = r.Default.Fused.TokensPerSecond;
         var mfu = fused * r.FlopsPerToken / (r.Gemm.PeakGflops * 1e9);
         var stateBytes = 4 * r.AdapterParameters * sizeof(float);
-        var rssPerAdapter = r.Memory.BytesPerAdapter;
+        var rssPerAdapter = r.Memory?.BytesPerAdapter ?? double.NaN;
+        var cluster = r.Cluster?.TokensPerSecond ?? double.NaN;
         var json = new Dictionary<string, object?>
         {
             ["quick"] = o.Quick,
-            ["engine"] = r.EngineKind,
-            ["src_engine_failures"] = Engine.EngineSelector.Failures.ToArray(),
-            ["src_workarounds"] = new[] { Engine.RotaryWorkaround.Description },
+            ["engine"] = "src Lora.Training.Engine.TrainingEngine",
+            ["omp_wait_policy"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)",
             ["gemm_peak_gflops"] = Stats.Round(r.Gemm.PeakGflops, 1),
             ["gemm_gflops_by_size"] = r.Gemm.BySize.ToDictionary(k => k.Key, k => Stats.Round(k.Value, 1)),
             ["gemm_bf16_peak_gflops"] = Stats.Round(r.GemmBf16.PeakGflops, 1),
             ["sequential_tokens_per_s"] = Stats.Round(r.Default.Sequential.TokensPerSecond, 0),
             ["fused_tokens_per_s"] = Stats.Round(fused, 0),
             ["bigbatch_tokens_per_s"] = Stats.Round(r.Default.BigBatch.TokensPerSecond, 0),
-            ["cluster_tokens_per_s"] = r.ClusterTokensPerSecond,
-            ["cluster_note"] = ClusterMode.Note,
+            ["cluster_tokens_per_s"] = Stats.Round(cluster, 0),
+            ["cluster_vs_fused"] = Stats.Round(cluster / fused),
+            ["cluster_mean_adapters_per_pass"] = Stats.Round(r.Cluster?.MeanAdaptersPerPass ?? double.NaN, 2),
+            ["cluster_training_seconds"] = Stats.Round(r.Cluster?.TrainingSeconds ?? double.NaN, 2),
+            ["cluster_wall_seconds"] = Stats.Round(r.Cluster?.WallSeconds ?? double.NaN, 2),
             ["fused_mean_adapters_per_pass"] = Stats.Round(r.Default.Fused.MeanPassSize, 2),
+            ["fused_engine_busy_fraction"] = Stats.Round(r.Default.Fused.BusyFraction),
+            ["large_fused_engine_busy_fraction"] = Stats.Round(r.Large.Fused.BusyFraction),
             ["large_fused_mean_adapters_per_pass"] = Stats.Round(r.Large.Fused.MeanPassSize, 2),
             ["fused_vs_sequential"] = Stats.Round(r.Default.FusedVsSequential),
             ["fused_vs_bigbatch"] = Stats.Round(r.Default.FusedVsBigBatch),
@@ -52,20 +57,20 @@ public static class BenchReport
             ["large_bigbatch_tokens_per_s"] = Stats.Round(r.Large.BigBatch.TokensPerSecond, 0),
             ["large_fused_vs_sequential"] = Stats.Round(r.Large.FusedVsSequential),
             ["large_fused_vs_bigbatch"] = Stats.Round(r.Large.FusedVsBigBatch),
-            ["bf16_fused_tokens_per_s"] = Stats.Round(r.Precision.Bf16TokensPerSecond, 0),
-            ["bf16_fp32_fused_tokens_per_s"] = Stats.Round(r.Precision.Fp32TokensPerSecond, 0),
-            ["bf16_vs_fp32_fused"] = Stats.Round(r.Precision.Speedup),
-            ["bf16_loss_delta"] = Stats.Round(r.Precision.LossDelta, 5),
-            ["bf16_loss_steps"] = r.Precision.Steps,
-            ["fp32_loss_after_k"] = Stats.Round(r.Precision.Fp32Loss, 5),
-            ["bf16_loss_after_k"] = Stats.Round(r.Precision.Bf16Loss, 5),
-            ["bf16_mean_abs_job_loss_delta"] = Stats.Round(r.Precision.MeanAbsJobLossDelta, 5),
+            ["bf16_fused_tokens_per_s"] = Stats.Round(r.Precision?.Bf16TokensPerSecond ?? double.NaN, 0),
+            ["bf16_fp32_fused_tokens_per_s"] = Stats.Round(r.Precision?.Fp32TokensPerSecond ?? double.NaN, 0),
+            ["bf16_vs_fp32_fused"] = Stats.Round(r.Precision?.Speedup ?? double.NaN),
+            ["bf16_loss_delta"] = Stats.Round(r.Precision?.LossDelta ?? double.NaN, 5),
+            ["bf16_loss_steps"] = r.Precision?.Steps,
+            ["fp32_loss_after_k"] = Stats.Round(r.Precision?.Fp32Loss ?? double.NaN, 5),
+            ["bf16_loss_after_k"] = Stats.Round(r.Precision?.Bf16Loss ?? double.NaN, 5),
+            ["bf16_mean_abs_job_loss_delta"] = Stats.Round(r.Precision?.MeanAbsJobLossDelta ?? double.NaN, 5),
             ["adapter_trainable_params"] = r.AdapterParameters,
             ["adapter_state_bytes"] = stateBytes,
-            ["rss_bytes_per_adapter"] = Math.Round(rssPerAdapter),
+            ["rss_bytes_per_adapter"] = Stats.Round(rssPerAdapter, 0),
             ["rss_vs_state"] = Stats.Round(rssPerAdapter / stateBytes),
-            ["rss_probe_adapters"] = r.Memory.Adapters,
-            ["phases_ms"] = r.Phases.ToDictionary(p => p.Key, p => (object)p.Value.ToJson()),
+            ["rss_probe_adapters"] = r.Memory?.Adapters,
+            ["phases_ms"] = r.Phases?.ToDictionary(p => p.Key, p => (object)p.Value.ToJson()),
             ["base_forward_no_lora_ms"] = Stats.Round(r.BaseForwardMs),
             ["targets"] = Targets(r, mfu, rssPerAdapter / stateBytes),
             ["wall_seconds"] = Stats.Round(r.Seconds, 1),
@@ -80,6 +85,7 @@ public static class BenchReport
         ["mfu>=0.4"] = Met(mfu, 0.4),
         ["large_fused_vs_sequential>=0.95"] = Met(r.Large.FusedVsSequential, 0.95),
         ["rss_bytes_per_adapter<=1.5x_state"] = rssRatio <= 1.5,
+        ["cluster_measured"] = r.Cluster is not null,
     };
 
     private static bool Met(double value, double target) => value >= target;

@@ -1,6 +1,7 @@
 namespace Lora.Bench;
 
-/// <summary>Everything one run measured; <see cref="BenchReport"/> turns it into the JSON object.</summary>
+/// <summary>Everything one run measured; <see cref="BenchReport"/> turns it into the JSON object. The optional
+/// parts stay null under --throughput-only.</summary>
 public sealed record BenchResults
 {
     public required BenchOptions Options { get; init; }
@@ -11,11 +12,10 @@ public sealed record BenchResults
     public required long AdapterParameters { get; init; }
     public required ThroughputComparison.Result Default { get; init; }
     public required ThroughputComparison.Result Large { get; init; }
-    public required PrecisionProbe.Result Precision { get; init; }
-    public required MemoryProbe.Result Memory { get; init; }
-    public required Dictionary<string, PhaseTimes> Phases { get; init; }
-    public required double BaseForwardMs { get; init; }
-    public double? ClusterTokensPerSecond { get; init; }
-    public required string EngineKind { get; init; }
-    public required double Seconds { get; init; }
+    public PrecisionProbe.Result? Precision { get; init; }
+    public MemoryProbe.Result? Memory { get; init; }
+    public Dictionary<string, PhaseTimes>? Phases { get; init; }
+    public double BaseForwardMs { get; init; } = double.NaN;
+    public ClusterMode.Result? Cluster { get; init; }
+    public double Seconds { get; init; }
 }

@@ -1,10 +1,9 @@
 using Lora.Training.Engine;
-using Lora.Bench.Engine;
 
 namespace Lora.Bench;
 
 /// <summary>The fusion ceiling: one job whose micro-batch holds all N jobs' rows (batch N×b), trained alone.</summary>
-public sealed class BigBatchMode(IStepEngine engine)
+public sealed class BigBatchMode(TrainingEngine engine)
 {
     public Task<ModeResult> RunAsync(int jobs, int batchSize, int seqLen, int rank, int steps)
     {

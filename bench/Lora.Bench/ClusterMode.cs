@@ -1,14 +1,106 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Lora.Abstractions;
+using Lora.Grains.Hosting;
+using Lora.Training.Engine;
+using Lora.Training.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
 namespace Lora.Bench;
 
 /// <summary>
-/// Placeholder for the Orleans path (grains → silo engine), measured by another engineer. To add it: start a
-/// TestCluster / local silo with the same base and jobs, submit the N jobs through the client, time steps×N×tokens,
-/// and return tokens/s here; <see cref="ThroughputComparison"/> already reports whatever this returns.
+/// The Orleans path end to end: an in-process silo (localhost clustering, memory storage and reminders) hosting the
+/// same base through <see cref="SiloModelHost"/>, and the N default-scenario jobs submitted as JSONL through
+/// <see cref="IAdapterGrain"/>. Throughput counts only the training phase: tokens of the engine's fused passes over
+/// the time from the start of the first pass to the end of the last, so dataset upload and tokenisation are excluded.
 /// </summary>
 public static class ClusterMode
 {
-    public const string Note = "not measured here: the Orleans path (client -> job grains -> silo TrainingEngine) is benchmarked separately; "
-        + "implement ClusterMode.MeasureAsync to fill cluster_tokens_per_s.";
+    public sealed record Result(double TokensPerSecond, double MeanAdaptersPerPass, long Tokens, double TrainingSeconds, double WallSeconds);
 
-    public static Task<double?> MeasureAsync(BenchOptions options) => Task.FromResult<double?>(null);
+    public static async Task<Result> MeasureAsync(BenchOptions options, LlamaForCausalLM model, BenchTokenizer tokenizer, EngineOptions engineOptions)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("lora-bench-cluster-");
+        // A fresh engine over the same frozen module; the host must not dispose the model (the caller owns it).
+        var engine = new TrainingEngine("bench", model, tokenizer, engineOptions);
+        var host = new SiloModelHost(new BaseModel("bench", dataDir.FullName, model, tokenizer), engine, "cpu");
+        var passes = new ConcurrentQueue<(DateTime End, TimeSpan Duration, int Adapters, int Tokens)>();
+        engine.PassCompleted += r => passes.Enqueue((DateTime.UtcNow, r.Duration, r.Adapters, r.Tokens));
+        var (siloPort, gatewayPort) = (FreePort(), FreePort());
+        using var silo = new HostBuilder()
+            .UseOrleans(s =>
+            {
+                s.UseLocalhostClustering(siloPort, gatewayPort);
+                s.UseInMemoryReminderService();
+                s.AddLoraGrains(host, JobStorage.Memory, dataDir.FullName);
+            })
+            .Build();
+        try
+        {
+            await silo.StartAsync();
+            var client = silo.Services.GetRequiredService<IClusterClient>();
+            var specs = Enumerable.Range(0, options.Jobs).Select(i => Spec(i, options)).ToArray();
+            var wall = System.Diagnostics.Stopwatch.StartNew();
+            await Task.WhenAll(specs.Select(async (spec, i) =>
+            {
+                var grain = client.GetGrain<IAdapterGrain>(spec.GrainKey);
+                await grain.UploadDatasetChunk(0, 1, Dataset(i, options.SeqLen, model.Config.VocabSize));
+                await grain.Submit(spec);
+            }));
+            await WaitCompletedAsync(client, specs);
+            var list = passes.ToArray();
+            var seconds = (list[^1].End - (list[0].End - list[0].Duration)).TotalSeconds;
+            var tokens = list.Sum(p => (long)p.Tokens);
+            var result = new Result(tokens / seconds, list.Average(p => p.Adapters), tokens, seconds, wall.Elapsed.TotalSeconds);
+            Log.Info($"cluster: {result.TokensPerSecond:F0} tokens/s over {seconds:F1} s of training, {result.MeanAdaptersPerPass:F1} adapters/pass");
+            return result;
+        }
+        finally
+        {
+            await silo.StopAsync();
+            host.Metrics.Dispose();
+            engine.Dispose();
+            dataDir.Delete(recursive: true);
+        }
+    }
+
+    private static JobSpec Spec(int index, BenchOptions o) => new()
+    {
+        JobId = $"bench-{index:D3}", BaseModel = "bench", Rank = o.Rank, Alpha = 2 * o.Rank, Targets = ["all-linear"],
+        LearningRate = 2e-3, Steps = o.Steps, BatchSize = o.BatchSize, SeqLen = o.SeqLen, Seed = index,
+        Schedule = "constant", EvalFraction = 0, CheckpointEverySteps = o.Steps,
+    };
+
+    /// <summary>One {"text"} record per job: the same progression SyntheticJobs uses, as space-separated token ids
+    /// (<see cref="BenchTokenizer.Encode"/>), long enough to pack into 64 full windows of T+1 tokens.</summary>
+    private static string Dataset(int index, int seqLen, int vocab)
+    {
+        var stride = 1 + (index * 7) % 61;
+        var start = (index * 977) % vocab;
+        var ids = Enumerable.Range(0, 64 * seqLen + 1).Select(t => 1 + (start + t * stride) % (vocab - 1));
+        return System.Text.Json.JsonSerializer.Serialize(new { text = string.Join(' ', ids) }) + "\n";
+    }
+
+    private static async Task WaitCompletedAsync(IClusterClient client, JobSpec[] specs)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (true)
+        {
+            var statuses = await Task.WhenAll(specs.Select(s => client.GetGrain<IAdapterGrain>(s.GrainKey).GetStatus()));
+            if (statuses.FirstOrDefault(s => s.State is JobState.Failed or JobState.Canceled) is { } bad)
+                throw new InvalidOperationException($"cluster job {bad.JobId} ended {bad.State}: {bad.Error}");
+            if (statuses.All(s => s.State == JobState.Completed)) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("cluster jobs did not complete within 5 minutes.");
+            await Task.Delay(100);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

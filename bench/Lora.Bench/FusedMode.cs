@@ -1,25 +1,24 @@
 using System.Diagnostics;
 using Lora.Training.Engine;
-using Lora.Bench.Engine;
 
 namespace Lora.Bench;
 
 /// <summary>N jobs at once through the fused engine: N tasks, each awaiting StepAsync in its own loop, so the
 /// engine gathers their requests into shared passes exactly as concurrent grains would.</summary>
-public sealed class FusedMode(IStepEngine engine)
+public sealed class FusedMode(TrainingEngine engine, PassRecorder passes)
 {
     public async Task<ModeResult> RunAsync(IReadOnlyList<AdapterJob> jobs, int steps)
     {
-        var sessions = new List<IBenchSession>();
+        var sessions = new List<AdapterSession>();
         try
         {
             foreach (var job in jobs) sessions.Add(await engine.OpenAsync(job));
-            engine.PassSizes.Clear();
+            passes.Clear();
             var start = Stopwatch.GetTimestamp();
             var results = await Task.WhenAll(sessions.Select(s => ModeResult.StepLoop(engine, s, steps)));
             var seconds = ModeResult.Elapsed(start);
-            return new ModeResult(results.Sum(r => r.Tokens), seconds, results.Select(r => r.Loss).ToArray(),
-                engine.PassSizes.DefaultIfEmpty(0).Average());
+            return new ModeResult(results.Sum(r => r.Tokens), seconds, results.Select(r => r.Loss).ToArray(), passes.MeanAdapters,
+                passes.BusySeconds);
         }
         finally
         {

@@ -1,5 +1,4 @@
 using Lora.Training.Engine;
-using Lora.Bench.Engine;
 
 namespace Lora.Bench;
 
@@ -8,7 +7,7 @@ namespace Lora.Bench;
 /// (so gradients exist), after a full GC. The allocator is warmed first with a pass of the same width, so the
 /// activation peak of the measured passes is not counted as adapter state.
 /// </summary>
-public sealed class MemoryProbe(IStepEngine engine, BenchOptions options)
+public sealed class MemoryProbe(TrainingEngine engine, BenchOptions options)
 {
     public sealed record Result(long RssBefore, long RssAfter, int Adapters, long AdapterStateBytes)
     {
@@ -20,12 +19,12 @@ public sealed class MemoryProbe(IStepEngine engine, BenchOptions options)
     {
         var vocab = engine.Model.Config.VocabSize;
         var warm = SyntheticJobs.Jobs(engine.Options.MaxAdaptersPerStep, options.BatchSize, options.SeqLen, options.Rank, vocab);
-        await new FusedMode(engine).RunAsync(warm, 1);
+        await new FusedMode(engine, new PassRecorder(engine)).RunAsync(warm, 1);
         var before = SettledRss();
 
         var jobs = Enumerable.Range(1000, options.MemoryAdapters)
             .Select(i => SyntheticJobs.Job(i, options.BatchSize, options.SeqLen, options.Rank, vocab)).ToArray();
-        var sessions = new List<IBenchSession>();
+        var sessions = new List<AdapterSession>();
         try
         {
             foreach (var job in jobs) sessions.Add(await engine.OpenAsync(job));

@@ -1,16 +1,18 @@
 using System.Diagnostics;
 using Lora.Training.Engine;
-using Lora.Bench.Engine;
 
 namespace Lora.Bench;
 
 /// <summary>Trained tokens, the wall time they took, and each job's last training loss.</summary>
-public sealed record ModeResult(long Tokens, double Seconds, IReadOnlyList<double> FinalLosses, double MeanPassSize = double.NaN)
+public sealed record ModeResult(long Tokens, double Seconds, IReadOnlyList<double> FinalLosses, double MeanPassSize = double.NaN,
+    double BusySeconds = double.NaN)
 {
     public double TokensPerSecond => Tokens / Seconds;
+    /// <summary>Share of the wall time the engine's compute thread was inside a pass.</summary>
+    public double BusyFraction => BusySeconds / Seconds;
 
     /// <summary>Steps one open session <paramref name="steps"/> times through the engine; returns tokens and last loss.</summary>
-    public static async Task<(long Tokens, double Loss)> StepLoop(IStepEngine engine, IBenchSession session, int steps)
+    public static async Task<(long Tokens, double Loss)> StepLoop(TrainingEngine engine, AdapterSession session, int steps)
     {
         long tokens = 0;
         double loss = double.NaN;

@@ -6,8 +6,7 @@ using static TorchSharp.torch;
 
 namespace Lora.Bench;
 
-/// <summary>Median milliseconds of each phase of one fused step, measured with FusedStepExecutor.Run's own
-/// sequence of calls (copied so each phase can be timed) on the calling thread, without the engine's queueing.</summary>
+/// <summary>Median milliseconds of each phase of one fused pass, as timed by <see cref="FusedStepExecutor.LastPhases"/>.</summary>
 public sealed record PhaseTimes(double BatchBuildMs, double ForwardMs, double BackwardMs, double LossReadbackMs,
     double OptimizerMs, double TotalMs, int Tokens)
 {
@@ -22,74 +21,53 @@ public sealed record PhaseTimes(double BatchBuildMs, double ForwardMs, double Ba
     };
 }
 
+/// <summary>
+/// Runs the src <see cref="FusedStepExecutor"/> directly (no engine queueing) on fixed participants and reads its
+/// own phase timings. Call on the engine's compute thread so it uses the same OpenMP pool as training.
+/// </summary>
 public sealed class PhaseProfiler(LlamaForCausalLM model, int padId)
 {
-    public PhaseTimes Profile(IStepVariant variant, int steps)
+    private readonly FusedStepExecutor _executor = new(model, padId);
+
+    public PhaseTimes Profile(IReadOnlyList<AdapterJob> jobs, int steps)
     {
-        Step(variant);   // warm-up
-        var samples = Enumerable.Range(0, steps).Select(_ => Step(variant)).ToArray();
-        double M(Func<PhaseTimes, double> f) => Stats.Median(samples.Select(f));
-        return new PhaseTimes(M(s => s.BatchBuildMs), M(s => s.ForwardMs), M(s => s.BackwardMs), M(s => s.LossReadbackMs),
-            M(s => s.OptimizerMs), M(s => s.TotalMs), samples[0].Tokens);
+        var parameters = jobs.Select(j => AdapterParameters.Create(new AdapterLayout(model.Config, j.Lora), j.Lora, model.Device)).ToArray();
+        try
+        {
+            var samples = new List<PassPhases>();
+            for (int step = 1; step <= steps + 1; step++)   // step 1 is warm-up
+            {
+                var participants = jobs.Select((j, i) => new StepParticipant(parameters[i], j.Train.Take(j.Training.BatchSize).ToArray(),
+                    j.Training, step, j.Training.LearningRate, true)).ToArray();
+                _executor.Run(participants);
+                if (step > 1) samples.Add(_executor.LastPhases);
+            }
+            double M(Func<PassPhases, double> f) => Stats.Median(samples.Select(f));
+            var tokens = jobs.Sum(j => j.Train.Take(j.Training.BatchSize).Sum(e => e.Length));
+            return new PhaseTimes(M(s => s.BuildMs), M(s => s.ForwardMs), M(s => s.BackwardMs), M(s => s.ReadbackMs),
+                M(s => s.OptimizerMs), M(s => s.TotalMs), tokens);
+        }
+        finally
+        {
+            foreach (var p in parameters) p.Dispose();
+        }
     }
 
     /// <summary>Forward of the bare base (no LoRA) on the same batch shape: what the LoRA paths add to forward.</summary>
-    public double BaseForwardMs(IStepVariant variant, int steps)
+    public double BaseForwardMs(IReadOnlyList<AdapterJob> jobs, int steps)
     {
-        var batch = FusedBatch.Build(variant.Participants, padId);
+        var rows = jobs.SelectMany(j => j.Train.Take(j.Training.BatchSize)).ToArray();
         var samples = new List<double>();
         for (int i = 0; i <= steps; i++)
         {
             using var scope = NewDisposeScope();
+            var (ids, labels, _) = FusedBatch.Pad(rows, padId, model.Device);
             var start = Stopwatch.GetTimestamp();
-            var logits = model.Forward(batch.InputIds(CPU), null);
-            nn.functional.cross_entropy(logits.flatten(0, 1), batch.Labels(CPU).flatten(),
+            var logits = model.Forward(ids, null);
+            nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten(),
                 ignore_index: TrainingExample.IgnoreIndex, reduction: nn.Reduction.None);
-            if (i > 0) samples.Add(Ms(start));
+            if (i > 0) samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         return Stats.Median(samples);
     }
-
-    private PhaseTimes Step(IStepVariant variant)
-    {
-        var participants = variant.Participants;
-        var t0 = Stopwatch.GetTimestamp();
-        var losses = new double[participants.Count];
-        double build, forward, backward, readback;
-        using (var scope = NewDisposeScope())
-        {
-            var batch = FusedBatch.Build(participants, padId);
-            var ids = batch.InputIds(CPU);
-            var labels = batch.Labels(CPU);
-            var delta = variant.CreateDelta(batch);
-            build = Ms(t0);
-
-            var t1 = Stopwatch.GetTimestamp();
-            var logits = model.Forward(ids, delta);
-            var tokenLoss = nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten(),
-                ignore_index: TrainingExample.IgnoreIndex, reduction: nn.Reduction.None);
-            var rowLoss = tokenLoss.view(batch.Rows, batch.SeqLen).sum(1);
-            var total = rowLoss.mul(tensor(batch.RowWeight)).sum();
-            forward = Ms(t1);
-
-            var t2 = Stopwatch.GetTimestamp();
-            total.backward();
-            backward = Ms(t2);
-
-            var t3 = Stopwatch.GetTimestamp();
-            var owner = tensor(batch.RowOwner.Select(o => (long)o).ToArray());
-            var sums = zeros(participants.Count, dtype: ScalarType.Float64)
-                .index_add(0, owner, rowLoss.detach().to(ScalarType.Float64), 1);
-            var host = sums.cpu().data<double>().ToArray();
-            for (int i = 0; i < losses.Length; i++) losses[i] = host[i] / batch.LossTokens[i];
-            readback = Ms(t3);
-
-            var t4 = Stopwatch.GetTimestamp();
-            variant.Optimize(batch, losses);
-            var optimizer = Ms(t4);
-            return new PhaseTimes(build, forward, backward, readback, optimizer, Ms(t0), batch.InputTokens.Sum());
-        }
-    }
-
-    private static double Ms(long start) => Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 }

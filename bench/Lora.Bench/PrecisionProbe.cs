@@ -1,11 +1,10 @@
 using Lora.Training.Engine;
-using Lora.Bench.Engine;
 
 namespace Lora.Bench;
 
 /// <summary>bf16 frozen base vs the same weights in fp32: fused throughput side by side, and the mean training loss
 /// of the same jobs after K fused steps (identical adapter init, data order and hyper-parameters).</summary>
-public sealed class PrecisionProbe(IStepEngine fp32, IStepEngine bf16, BenchOptions options)
+public sealed class PrecisionProbe(TrainingEngine fp32, TrainingEngine bf16, BenchOptions options)
 {
     public sealed record Result(double Fp32TokensPerSecond, double Bf16TokensPerSecond, double Fp32Loss, double Bf16Loss,
         double MeanAbsJobLossDelta, int Steps)
@@ -18,8 +17,8 @@ public sealed class PrecisionProbe(IStepEngine fp32, IStepEngine bf16, BenchOpti
     {
         var vocab = fp32.Model.Config.VocabSize;
         var jobs = SyntheticJobs.Jobs(options.Jobs, options.BatchSize, options.SeqLen, options.Rank, vocab);
-        var f = new FusedMode(fp32);
-        var b = new FusedMode(bf16);
+        var f = new FusedMode(fp32, new PassRecorder(fp32));
+        var b = new FusedMode(bf16, new PassRecorder(bf16));
         await b.RunAsync(jobs, 2);   // warm-up (fp32 is already warm)
         var fs = new List<double>();
         var bs = new List<double>();

@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using Lora.Training.Engine;
-using Lora.Bench.Engine;
 
 namespace Lora.Bench;
 
 /// <summary>N jobs one after another, each alone in its own plain loop (one adapter per pass). Opening and
 /// releasing a session is not timed; only its training steps are.</summary>
-public sealed class SequentialMode(IStepEngine engine)
+public sealed class SequentialMode(TrainingEngine engine)
 {
     public async Task<ModeResult> RunAsync(IReadOnlyList<AdapterJob> jobs, int steps)
     {

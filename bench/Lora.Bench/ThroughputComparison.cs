@@ -1,14 +1,14 @@
 using Lora.Training.Engine;
-using Lora.Bench.Engine;
 
 namespace Lora.Bench;
 
 /// <summary>Median tokens/s of a mode over repetitions; the last losses of its final repetition.</summary>
-public sealed record ModeStats(double TokensPerSecond, IReadOnlyList<double> Samples, IReadOnlyList<double> FinalLosses, double MeanPassSize);
+public sealed record ModeStats(double TokensPerSecond, IReadOnlyList<double> Samples, IReadOnlyList<double> FinalLosses, double MeanPassSize,
+    double BusyFraction);
 
 /// <summary>Sequential, fused and big-batch measured side by side: each repetition runs all three in turn
 /// (after one warm-up round), so machine drift hits every mode alike.</summary>
-public sealed class ThroughputComparison(IStepEngine engine, BenchOptions options)
+public sealed class ThroughputComparison(TrainingEngine engine, PassRecorder passes, BenchOptions options)
 {
     public sealed record Result(ModeStats Sequential, ModeStats Fused, ModeStats BigBatch)
     {
@@ -21,7 +21,7 @@ public sealed class ThroughputComparison(IStepEngine engine, BenchOptions option
         var vocab = engine.Model.Config.VocabSize;
         var jobs = SyntheticJobs.Jobs(options.Jobs, options.BatchSize, seqLen, options.Rank, vocab);
         var sequential = new SequentialMode(engine);
-        var fused = new FusedMode(engine);
+        var fused = new FusedMode(engine, passes);
         var big = new BigBatchMode(engine);
         var warm = Math.Min(2, steps);
         Log.Info($"{label}: warm-up");
@@ -36,7 +36,8 @@ public sealed class ThroughputComparison(IStepEngine engine, BenchOptions option
             runs[1].Add(await fused.RunAsync(jobs, steps));
             runs[2].Add(await big.RunAsync(options.Jobs, options.BatchSize, seqLen, options.Rank, steps));
             Log.Info($"{label} rep {rep + 1}/{options.Repetitions}: sequential {runs[0][^1].TokensPerSecond:F0}, "
-                + $"fused {runs[1][^1].TokensPerSecond:F0}, bigbatch {runs[2][^1].TokensPerSecond:F0} tokens/s; fused mean adapters/pass {runs[1][^1].MeanPassSize:F1}");
+                + $"fused {runs[1][^1].TokensPerSecond:F0}, bigbatch {runs[2][^1].TokensPerSecond:F0} tokens/s; fused mean adapters/pass {runs[1][^1].MeanPassSize:F1}, engine busy {runs[1][^1].BusyFraction:P0}");
+            Log.Info($"{label} fused passes (adapters:ms): {passes.Durations}");
         }
         return new Result(Stats(runs[0]), Stats(runs[1]), Stats(runs[2]));
     }
@@ -45,6 +46,6 @@ public sealed class ThroughputComparison(IStepEngine engine, BenchOptions option
     {
         var samples = runs.Select(r => r.TokensPerSecond).ToArray();
         return new ModeStats(Lora.Bench.Stats.Median(samples), samples, runs[^1].FinalLosses,
-            Lora.Bench.Stats.Median(runs.Select(r => r.MeanPassSize)));
+            Lora.Bench.Stats.Median(runs.Select(r => r.MeanPassSize)), Lora.Bench.Stats.Median(runs.Select(r => r.BusyFraction)));
     }
 }

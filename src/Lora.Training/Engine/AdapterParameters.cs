@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace Lora.Training.Engine;
 
 /// <summary>
-/// One adapter's trainable state in the engine: all A/B factors in one flat float32 vector (a leaf that receives
-/// gradients through views), the AdamW moments beside it, and the adapter's own generator for dropout masks.
+/// One adapter's trainable state in the engine: all A/B factors in one flat float32 vector, the AdamW moments beside
+/// it, the gradient of an unfinished accumulated step, and the adapter's own generator for dropout masks.
 /// </summary>
 public sealed class AdapterParameters : IDisposable
 {
@@ -28,6 +28,27 @@ public sealed class AdapterParameters : IDisposable
     public Tensor V { get; }          // (P) second moment
     public Generator Generator { get; }
     public double Scaling => Settings.Scaling;
+
+    /// <summary>(P) gradient summed over the micro-batches of an optimizer step that has not completed yet;
+    /// null between steps. Fused passes build each pass's gradient per group, not in <see cref="Flat"/>'s .grad.</summary>
+    private Tensor? _pending;
+
+    internal void AccumulateGradient(Tensor grad)   // grad (P)
+    {
+        using var _ = no_grad();
+        if (_pending is null) _pending = grad.detach().clone().DetachFromDisposeScope();
+        else _pending.add_(grad);
+    }
+
+    /// <summary>The accumulated gradient (caller owns it), or null when this micro-batch is the step's first.</summary>
+    internal Tensor? TakePendingGradient()
+    {
+        var pending = _pending;
+        _pending = null;
+        return pending;
+    }
+
+    internal void DropPendingGradient() => TakePendingGradient()?.Dispose();
 
     /// <summary>Parameters + gradients + two moments, in bytes.</summary>
     public long StateBytes => 4 * Layout.Size * sizeof(float);
@@ -110,6 +131,7 @@ public sealed class AdapterParameters : IDisposable
 
     public void Dispose()
     {
+        DropPendingGradient();
         Flat.grad?.Dispose();
         Flat.Dispose();
         M.Dispose();

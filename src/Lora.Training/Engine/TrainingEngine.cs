@@ -23,6 +23,7 @@ public sealed class TrainingEngine : IDisposable
     private readonly FusedStepExecutor _executor;
     private readonly Thread _thread;
     private bool _stopping;
+    private DateTime _lastPassEnd = DateTime.MinValue;
 
     public TrainingEngine(string baseModelId, LlamaForCausalLM model, ITextTokenizer tokenizer, EngineOptions? options = null)
     {
@@ -31,7 +32,7 @@ public sealed class TrainingEngine : IDisposable
         Tokenizer = tokenizer;
         Options = (options ?? new EngineOptions()).Validate();
         Admission = new AdmissionGate(Options.MemoryBudgetBytes, Options.MaxResidentAdapters);
-        _executor = new FusedStepExecutor(model, tokenizer.PadId);
+        _executor = new FusedStepExecutor(model, tokenizer.PadId, Options.ChunkTokens);
         _thread = new Thread(Loop) { IsBackground = true, Name = $"lora-engine:{baseModelId}" };
         _thread.Start();
     }
@@ -177,10 +178,14 @@ public sealed class TrainingEngine : IDisposable
         }
     }
 
-    /// <summary>Waits (lock held) until every training adapter has a request in, the window closes, or other work arrives.</summary>
+    /// <summary>Waits (lock held) until every training adapter has a request in, the window closes, or other work arrives.
+    /// The window opens when the previous pass ended (or at the first request, if that came later): the adapters of
+    /// the last pass re-request from thread-pool continuations, and timing from their first arrival let a
+    /// continuation that ran a few ms late split the next pass in two, each nearly as slow as a full one.</summary>
     private bool Gathered()
     {
-        var deadline = _steps[0].Arrival + Options.GatherWindow;
+        var opened = _steps[0].Arrival > _lastPassEnd ? _steps[0].Arrival : _lastPassEnd;
+        var deadline = opened + Options.GatherWindow;
         while (!_stopping && _exclusive.Count == 0 && _steps.Count < Math.Min(_training.Count, Options.MaxAdaptersPerStep))
         {
             var wait = deadline - DateTime.UtcNow;
@@ -220,7 +225,11 @@ public sealed class TrainingEngine : IDisposable
         try { results = _executor.Run(participants); }
         catch (Exception e)
         {
-            lock (_lock) _steps.RemoveAll(pass.Contains);
+            lock (_lock)
+            {
+                _steps.RemoveAll(pass.Contains);
+                _lastPassEnd = DateTime.UtcNow;
+            }
             foreach (var r in pass) r.Completion.TrySetException(e);
             return;
         }
@@ -240,7 +249,11 @@ public sealed class TrainingEngine : IDisposable
             done.Add((r, new TrainingStepResult(r.Session.Step, r.LossSum / r.MicroBatchesDone, r.Tokens, p.LearningRate,
                 res.GradNorm, r.MaxFused, res.Failure)));
         }
-        lock (_lock) _steps.RemoveAll(r => done.Any(d => d.Item1 == r));
+        lock (_lock)
+        {
+            _steps.RemoveAll(r => done.Any(d => d.Item1 == r));
+            _lastPassEnd = DateTime.UtcNow;
+        }
         foreach (var (r, result) in done) r.Completion.TrySetResult(result);
         PassCompleted?.Invoke(new FusedPassReport(pass.Count, tokens, clock.Elapsed, stepped, failed));
     }
