@@ -6,10 +6,11 @@ namespace Lora.Training.Optim;
 public sealed record AdamWRow(long Step, double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay);
 
 /// <summary>
-/// <see cref="FlatAdamW"/> for k adapters at once: parameters, gradients and moments are (k, P) stacks, and every
+/// AdamW for k adapters at once: parameters, gradients and moments are (k, P) stacks (row i is one adapter's flat
+/// vector), and every
 /// per-adapter scalar (learning rate, betas, bias corrections, decay) becomes a (k, 1) column. About a dozen ops per
 /// pass whatever k is, instead of a dozen per adapter — per-op dispatch, not arithmetic, dominates at LoRA sizes.
-/// Same update order and bias correction as FlatAdamW (and so PyTorch's AdamW).
+/// Decoupled weight decay, PyTorch's update order and bias correction (tested row by row against torch's AdamW).
 /// </summary>
 public static class RowAdamW
 {
