@@ -19,12 +19,12 @@ public sealed record TaskDemoResult(string Task, int Steps, double BaseEvalLoss,
 /// <summary>Settings of the demo adapters: the numbers written into models/builtin-tiny/README.md come from these.</summary>
 public sealed record AdapterDemoSettings
 {
-    public int TrainExamples { get; init; } = 2000;
+    public int TrainExamples { get; init; } = 400;
     public int HeldOutPrompts { get; init; } = 30;
-    public int Steps { get; init; } = 500;
+    public int Steps { get; init; } = 150;
     public int BatchSize { get; init; } = 16;
     public int SeqLen { get; init; } = 48;
-    public double LearningRate { get; init; } = 5e-3;
+    public double LearningRate { get; init; } = 3e-3;
     public int Rank { get; init; } = 8;
     public int MaxNewTokens { get; init; } = 12;
     public long Seed { get; init; }
