@@ -35,7 +35,9 @@ public static class SiloHostingExtensions
             .AddMeter(LoraMetrics.MeterName, "Microsoft.Orleans")
             .AddRuntimeInstrumentation()
             .AddProcessInstrumentation()
-            .AddPrometheusExporter());
+            // No response cache: each scrape reflects the silo now (the default 300 ms cache served identical
+            // counters to two scrapes a few steps apart); Prometheus' own interval bounds the scrape load.
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
 
         builder.UseOrleans(silo =>
         {
