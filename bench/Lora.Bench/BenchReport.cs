@@ -17,6 +17,7 @@ public static class BenchReport
         {
             ["quick"] = o.Quick,
             ["engine"] = "src Lora.Training.Engine.TrainingEngine",
+            ["native_allocator"] = Lora.Training.Runtime.NativeAllocatorTuning.State,
             ["omp_wait_policy"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)",
             ["gemm_peak_gflops"] = Stats.Round(r.Gemm.PeakGflops, 1),
             ["gemm_gflops_by_size"] = r.Gemm.BySize.ToDictionary(k => k.Key, k => Stats.Round(k.Value, 1)),

@@ -4,6 +4,7 @@ using Lora.Training.Runtime;
 // dotnet run -c Release --project bench/Lora.Bench -- [--quick] [--json]
 TorchRuntime.EnsureLoaded();
 var options = BenchOptions.Parse(args);
+if (!options.NoAllocatorTuning) NativeAllocatorTuning.Apply();   // the sweep runs no engine, which would apply it
 if (options.SweepOnly)
 {
     using var model = BenchModel.CreateFp32();

@@ -19,7 +19,7 @@ public sealed class ScenarioRunner(BenchOptions options)
 
         using var model = BenchModel.CreateFp32();
         var tokenizer = new BenchTokenizer(BenchModel.Config.VocabSize);
-        var engineOptions = new EngineOptions { MaxAdaptersPerStep = Math.Max(32, options.Jobs) };
+        var engineOptions = new EngineOptions { MaxAdaptersPerStep = Math.Max(32, options.Jobs), TuneNativeAllocator = !options.NoAllocatorTuning };
         using var engine = new TrainingEngine("bench-fp32", model, tokenizer, engineOptions);
         var passes = new PassRecorder(engine);
 

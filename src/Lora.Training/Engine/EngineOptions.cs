@@ -14,6 +14,9 @@ public sealed record EngineOptions
     /// <summary>Adapter state (params, grads, moments) the engine may hold; jobs beyond it wait in Queued.</summary>
     public long MemoryBudgetBytes { get; init; } = 4L << 30;
     public int MaxResidentAdapters { get; init; } = 256;
+    /// <summary>Keep pass buffers resident instead of returning them to the kernel each pass (process-wide; see
+    /// <see cref="Runtime.NativeAllocatorTuning"/>). Off only to measure what it buys.</summary>
+    public bool TuneNativeAllocator { get; init; } = true;
 
     public EngineOptions Validate()
     {

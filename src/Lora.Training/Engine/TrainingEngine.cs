@@ -32,6 +32,7 @@ public sealed class TrainingEngine : IDisposable
         Tokenizer = tokenizer;
         Options = (options ?? new EngineOptions()).Validate();
         Admission = new AdmissionGate(Options.MemoryBudgetBytes, Options.MaxResidentAdapters);
+        if (Options.TuneNativeAllocator) Runtime.NativeAllocatorTuning.Apply();
         _executor = new FusedStepExecutor(model, tokenizer.PadId, Options.ChunkTokens);
         _thread = new Thread(Loop) { IsBackground = true, Name = $"lora-engine:{baseModelId}" };
         _thread.Start();
