@@ -26,7 +26,11 @@ public static class BenchReport
             ["fused_tokens_per_s"] = Stats.Round(fused, 0),
             ["bigbatch_tokens_per_s"] = Stats.Round(r.Default.BigBatch.TokensPerSecond, 0),
             ["cluster_tokens_per_s"] = Stats.Round(cluster, 0),
-            ["cluster_vs_fused"] = Stats.Round(cluster / fused),
+            // Against the fused runs alternated with the cluster runs on the cluster's own engine (same machine moment).
+            ["cluster_vs_fused"] = Stats.Round(r.Cluster?.ClusterVsFused ?? double.NaN),
+            ["cluster_paired_fused_tokens_per_s"] = Stats.Round(r.Cluster?.FusedTokensPerSecond ?? double.NaN, 0),
+            ["cluster_samples_tokens_per_s"] = r.Cluster?.Samples,
+            ["cluster_engine_busy_fraction"] = Stats.Round(r.Cluster?.BusyFraction ?? double.NaN),
             ["cluster_mean_adapters_per_pass"] = Stats.Round(r.Cluster?.MeanAdaptersPerPass ?? double.NaN, 2),
             ["cluster_training_seconds"] = Stats.Round(r.Cluster?.TrainingSeconds ?? double.NaN, 2),
             ["cluster_wall_seconds"] = Stats.Round(r.Cluster?.WallSeconds ?? double.NaN, 2),

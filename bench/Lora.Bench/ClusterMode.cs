@@ -18,7 +18,13 @@ namespace Lora.Bench;
 /// </summary>
 public static class ClusterMode
 {
-    public sealed record Result(double TokensPerSecond, double MeanAdaptersPerPass, long Tokens, double TrainingSeconds, double WallSeconds);
+    /// <summary>Medians over repetitions; <paramref name="FusedTokensPerSecond"/> is the same jobs run through the
+    /// same engine directly, alternating with the cluster runs so both see the same machine.</summary>
+    public sealed record Result(double TokensPerSecond, double FusedTokensPerSecond, double MeanAdaptersPerPass,
+        double BusyFraction, double TrainingSeconds, double WallSeconds, IReadOnlyList<double> Samples)
+    {
+        public double ClusterVsFused => TokensPerSecond / FusedTokensPerSecond;
+    }
 
     public static async Task<Result> MeasureAsync(BenchOptions options, LlamaForCausalLM model, BenchTokenizer tokenizer, EngineOptions engineOptions)
     {
@@ -41,21 +47,25 @@ public static class ClusterMode
         {
             await silo.StartAsync();
             var client = silo.Services.GetRequiredService<IClusterClient>();
-            var specs = Enumerable.Range(0, options.Jobs).Select(i => Spec(i, options)).ToArray();
-            var wall = System.Diagnostics.Stopwatch.StartNew();
-            await Task.WhenAll(specs.Select(async (spec, i) =>
+            var jobs = SyntheticJobs.Jobs(options.Jobs, options.BatchSize, options.SeqLen, options.Rank, model.Config.VocabSize);
+            var fused = new FusedMode(engine, new PassRecorder(engine));
+            var clusterRuns = new List<Run>();
+            var fusedRuns = new List<double>();
+            for (int rep = 0; rep <= options.Repetitions; rep++)   // rep 0 warms the grain code paths up
             {
-                var grain = client.GetGrain<IAdapterGrain>(spec.GrainKey);
-                await grain.UploadDatasetChunk(0, 1, Dataset(i, options.SeqLen, model.Config.VocabSize));
-                await grain.Submit(spec);
-            }));
-            await WaitCompletedAsync(client, specs);
-            var list = passes.ToArray();
-            var seconds = (list[^1].End - (list[0].End - list[0].Duration)).TotalSeconds;
-            var tokens = list.Sum(p => (long)p.Tokens);
-            var result = new Result(tokens / seconds, list.Average(p => p.Adapters), tokens, seconds, wall.Elapsed.TotalSeconds);
-            Log.Info($"cluster: {result.TokensPerSecond:F0} tokens/s over {seconds:F1} s of training, {result.MeanAdaptersPerPass:F1} adapters/pass");
-            return result;
+                var f = await fused.RunAsync(jobs, options.Steps);
+                passes.Clear();
+                var c = await RunJobsAsync(client, rep, options, model.Config.VocabSize, passes.ToArray);
+                Log.Info($"cluster rep {rep}/{options.Repetitions}: cluster {c.TokensPerSecond:F0}, fused {f.TokensPerSecond:F0} tokens/s; "
+                    + $"busy {c.BusyFraction:P0}; passes (adapters:ms) {string.Join(" ", passes.Select(p => $"{p.Adapters}:{p.Duration.TotalMilliseconds:F0}"))}");
+                if (rep == 0) continue;
+                clusterRuns.Add(c);
+                fusedRuns.Add(f.TokensPerSecond);
+            }
+            return new Result(Stats.Median(clusterRuns.Select(r => r.TokensPerSecond)), Stats.Median(fusedRuns),
+                Stats.Median(clusterRuns.Select(r => r.MeanAdapters)), Stats.Median(clusterRuns.Select(r => r.BusyFraction)),
+                Stats.Median(clusterRuns.Select(r => r.TrainingSeconds)), Stats.Median(clusterRuns.Select(r => r.WallSeconds)),
+                clusterRuns.Select(r => Stats.Round(r.TokensPerSecond, 0)).ToArray());
         }
         finally
         {
@@ -66,9 +76,30 @@ public static class ClusterMode
         }
     }
 
-    private static JobSpec Spec(int index, BenchOptions o) => new()
+    private sealed record Run(double TokensPerSecond, double MeanAdapters, double BusyFraction, double TrainingSeconds, double WallSeconds);
+
+    private static async Task<Run> RunJobsAsync(IClusterClient client, int rep, BenchOptions options, int vocab,
+        Func<(DateTime End, TimeSpan Duration, int Adapters, int Tokens)[]> passes)
     {
-        JobId = $"bench-{index:D3}", BaseModel = "bench", Rank = o.Rank, Alpha = 2 * o.Rank, Targets = ["all-linear"],
+        var specs = Enumerable.Range(0, options.Jobs).Select(i => Spec(rep, i, options)).ToArray();
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        await Task.WhenAll(specs.Select(async (spec, i) =>
+        {
+            var grain = client.GetGrain<IAdapterGrain>(spec.GrainKey);
+            await grain.UploadDatasetChunk(0, 1, Dataset(i, options.SeqLen, vocab));
+            await grain.Submit(spec);
+        }));
+        await WaitCompletedAsync(client, specs);
+        var list = passes();
+        var seconds = (list[^1].End - (list[0].End - list[0].Duration)).TotalSeconds;
+        var tokens = list.Sum(p => (long)p.Tokens);
+        return new Run(tokens / seconds, list.Average(p => p.Adapters), list.Sum(p => p.Duration.TotalSeconds) / seconds, seconds,
+            wall.Elapsed.TotalSeconds);
+    }
+
+    private static JobSpec Spec(int rep, int index, BenchOptions o) => new()
+    {
+        JobId = $"bench-{rep}-{index:D3}", BaseModel = "bench", Rank = o.Rank, Alpha = 2 * o.Rank, Targets = ["all-linear"],
         LearningRate = 2e-3, Steps = o.Steps, BatchSize = o.BatchSize, SeqLen = o.SeqLen, Seed = index,
         Schedule = "constant", EvalFraction = 0, CheckpointEverySteps = o.Steps,
     };
