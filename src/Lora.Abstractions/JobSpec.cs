@@ -28,6 +28,9 @@ public sealed record JobSpec
     [Id(17)] public double WeightDecay { get; init; }
     [Id(18)] public double MaxGradNorm { get; init; } = 1.0;
     [Id(19)] public string DatasetName { get; init; } = "dataset.jsonl";
+    /// <summary>Also checkpoint when this many seconds passed since the last one (0 disables), so slow steps cannot
+    /// put hours of work between checkpoints.</summary>
+    [Id(20)] public double CheckpointEverySeconds { get; init; } = 300;
 
     /// <summary>Grain key: the base model travels in the key so placement can honour it without a request context.</summary>
     public string GrainKey => AdapterKeys.For(BaseModel, JobId);

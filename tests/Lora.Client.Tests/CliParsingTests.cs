@@ -27,7 +27,7 @@ public sealed class CliParsingTests
         var parse = Root().Parse(
             "submit --base-model tiny --data d.jsonl --job-id j1 --rank 4 --alpha 8 --dropout 0.05 --targets q_proj,k_proj,,v_proj,q_proj " +
             "--rslora --lr 2e-4 --steps 50 --batch-size 4 --seq-len 64 --seed 7 --warmup-steps 5 --schedule linear " +
-            "--eval-fraction 0.2 --grad-accum 2 --checkpoint-every 10 --weight-decay 0.01 --max-grad-norm 0.5");
+            "--eval-fraction 0.2 --grad-accum 2 --checkpoint-every 10 --checkpoint-every-seconds 90 --weight-decay 0.01 --max-grad-norm 0.5");
         Assert.Empty(parse.Errors);
         var s = SubmitCommand.ReadSettings(parse).ToSpec();
         Assert.Equal(("j1", "tiny", 4, 8.0, 0.05), (s.JobId, s.BaseModel, s.Rank, s.Alpha, s.Dropout));
@@ -35,6 +35,7 @@ public sealed class CliParsingTests
         Assert.True(s.UseRsLora);
         Assert.Equal((2e-4, 50, 4, 64, 7L, 5, "linear"), (s.LearningRate, s.Steps, s.BatchSize, s.SeqLen, s.Seed, s.WarmupSteps, s.Schedule));
         Assert.Equal((0.2, 2, 10, 0.01, 0.5, "d.jsonl"), (s.EvalFraction, s.GradientAccumulation, s.CheckpointEverySteps, s.WeightDecay, s.MaxGradNorm, s.DatasetName));
+        Assert.Equal(90.0, s.CheckpointEverySeconds);
     }
 
     [Fact]

@@ -74,31 +74,100 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
     }
 
     [Theory]
-    [InlineData("rank", "rank")]
-    [InlineData("rank-too-large", "rank")]
-    [InlineData("unknown-target", "targets")]
-    [InlineData("nan-lr", "lr")]
-    [InlineData("negative-lr", "lr")]
+    [InlineData("jobId", "jobId")]
+    [InlineData("rank", "'rank'")]
+    [InlineData("rank-too-large", "'rank' (1000) exceeds")]
+    [InlineData("alpha", "'alpha'")]
+    [InlineData("dropout", "'dropout'")]
+    [InlineData("unknown-target", "unknown module 'qq_proj'")]
+    [InlineData("no-targets", "'targets'")]
+    [InlineData("duplicate-target", "lists a module twice")]
+    [InlineData("nan-lr", "'lr'")]
+    [InlineData("negative-lr", "'lr'")]
+    [InlineData("steps", "'steps'")]
+    [InlineData("batchSize", "'batch_size'")]
+    [InlineData("seqLen", "'seq_len'")]
+    [InlineData("seqLen-beyond-context", "exceeds the base model's context of 64 tokens")]
+    [InlineData("warmup", "'warmup_steps'")]
+    [InlineData("schedule", "'schedule'")]
+    [InlineData("evalFraction", "'eval_fraction'")]
+    [InlineData("gradAccum", "'grad_accum'")]
+    [InlineData("checkpointEverySteps", "'checkpointEverySteps'")]
+    [InlineData("checkpointEverySeconds", "'checkpointEverySeconds'")]
+    [InlineData("weightDecay", "'weight_decay'")]
+    [InlineData("maxGradNorm", "'max_grad_norm'")]
     [InlineData("empty-dataset", "dataset")]
-    [InlineData("bad-line", ":2:")]
-    public async Task Bad_spec_is_rejected_with_a_clear_error_and_stores_nothing(string problem, string mentioned)
+    [InlineData("bad-line", ":2: invalid JSON")]
+    [InlineData("huge-line", ":2: line longer than the maximum of 1048576 bytes")]
+    [InlineData("token-id-out-of-range", ":2: token id 260 is outside the model's vocabulary (size 260)")]
+    [InlineData("oversized-chunk", "the limit per chunk is 8388608")]
+    [InlineData("incomplete-upload", "chunks 1 of 2 are missing")]
+    public async Task Bad_spec_or_dataset_is_rejected_naming_the_problem_and_stores_nothing(string problem, string mentioned)
     {
         var spec = Jobs.Spec(ClusterFixture.ModelA);
         var data = Jobs.ReverseDataset();
-        (spec, data) = problem switch
+        var chunks = new List<string> { data };
+        spec = problem switch
         {
-            "rank" => (spec with { Rank = 0 }, data),
-            "rank-too-large" => (spec with { Rank = 1000 }, data),
-            "unknown-target" => (spec with { Targets = ["qq_proj"] }, data),
-            "nan-lr" => (spec with { LearningRate = double.NaN }, data),
-            "negative-lr" => (spec with { LearningRate = -1 }, data),
-            "empty-dataset" => (spec, ""),
-            _ => (spec, "{\"text\": \"ok\"}\n{not json"),
+            "jobId" => spec with { JobId = "bad id!" },
+            "rank" => spec with { Rank = 0 },
+            "rank-too-large" => spec with { Rank = 1000 },
+            "alpha" => spec with { Alpha = 0 },
+            "dropout" => spec with { Dropout = 1 },
+            "unknown-target" => spec with { Targets = ["qq_proj"] },
+            "no-targets" => spec with { Targets = [] },
+            "duplicate-target" => spec with { Targets = ["q_proj", "q_proj"] },
+            "nan-lr" => spec with { LearningRate = double.NaN },
+            "negative-lr" => spec with { LearningRate = -1 },
+            "steps" => spec with { Steps = 0 },
+            "batchSize" => spec with { BatchSize = -2 },
+            "seqLen" => spec with { SeqLen = 1 },
+            "seqLen-beyond-context" => spec with { SeqLen = 65 },
+            "warmup" => spec with { WarmupSteps = spec.Steps + 1 },
+            "schedule" => spec with { Schedule = "step" },
+            "evalFraction" => spec with { EvalFraction = 1 },
+            "gradAccum" => spec with { GradientAccumulation = 0 },
+            "checkpointEverySteps" => spec with { CheckpointEverySteps = 0 },
+            "checkpointEverySeconds" => spec with { CheckpointEverySeconds = double.PositiveInfinity },
+            "weightDecay" => spec with { WeightDecay = -0.1 },
+            "maxGradNorm" => spec with { MaxGradNorm = double.NaN },
+            _ => spec,
         };
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => Jobs.Start(Client, spec, data));
+        chunks = problem switch
+        {
+            "empty-dataset" => [""],
+            "bad-line" => ["{\"text\": \"ok\"}\n{not json"],
+            "huge-line" => ["{\"text\": \"ok\"}\n{\"text\": \"" + new string('x', 1 << 20) + "\"}\n"],
+            "token-id-out-of-range" => ["{\"input_ids\": [1, 2, 3]}\n{\"input_ids\": [4, 260]}\n"],
+            "oversized-chunk" => [new string(' ', (8 << 20) + 1)],
+            _ => chunks,
+        };
+        var grain = Client.GetGrain<IAdapterGrain>(spec.JobId == "bad id!" ? $"{ClusterFixture.ModelA}/probe-bad-id" : spec.GrainKey);
+        var ex = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            var total = problem == "incomplete-upload" ? 2 : chunks.Count;
+            for (int i = 0; i < chunks.Count; i++) await grain.UploadDatasetChunk(i, total, chunks[i]);
+            await grain.Submit(spec);
+        });
         Assert.Contains(mentioned, ex.Message);
-        var status = await Client.GetGrain<IAdapterGrain>(spec.GrainKey).GetStatus();
+        var status = await grain.GetStatus();
         Assert.Equal(0, status.TotalSteps);   // no spec was persisted
+    }
+
+    [Fact]
+    public async Task A_dataset_too_large_for_one_message_arrives_in_chunks_and_trains()
+    {
+        // ~3 MiB of JSONL: the SDK's chunker cuts it at record boundaries into 1 MiB messages.
+        var records = Jobs.ReverseDataset(lines: 64);
+        var data = string.Join("\n", Enumerable.Repeat(records, 3 * (1 << 20) / records.Length + 1));
+        var chunks = Lora.Client.DatasetChunker.Split(data);
+        Assert.True(chunks.Count >= 3, $"{chunks.Count} chunk(s)");
+        var spec = Jobs.Spec(ClusterFixture.ModelA, steps: 3) with { EvalFraction = 0.002 };
+        var grain = Client.GetGrain<IAdapterGrain>(spec.GrainKey);
+        for (int i = chunks.Count - 1; i >= 0; i--) await grain.UploadDatasetChunk(i, chunks.Count, chunks[i]);   // any order
+        await grain.Submit(spec);
+        var done = await Jobs.WaitFinal(Client, spec);
+        Assert.True(done.State == JobState.Completed, $"{done.State}: {done.Error}");
     }
 
     [Fact]
@@ -108,6 +177,55 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => Jobs.Start(Client, spec, Jobs.ReverseDataset()));
         Assert.Contains("no-such-model", ex.ToString());
         Assert.Contains(ClusterFixture.ModelA, ex.ToString());
+    }
+
+    [Fact]
+    public async Task Cancel_racing_completion_ends_in_exactly_one_consistent_final_state()
+    {
+        // Cancels land before, during and after the last step; each job must end Completed (adapter served) or
+        // Canceled (no adapter), never Failed, and never change once final.
+        var specs = Enumerable.Range(0, 12).Select(_ => Jobs.Spec(ClusterFixture.ModelA, steps: 3)).ToList();
+        await Task.WhenAll(specs.Select(s => Jobs.Start(Client, s, Jobs.ReverseDataset())));
+        var cancels = await Task.WhenAll(specs.Select(async (s, i) =>
+        {
+            await Task.Delay(i * 40);
+            return await Client.GetGrain<IAdapterGrain>(s.GrainKey).Cancel();
+        }));
+        Assert.All(cancels, c => Assert.True(c.State is JobState.Completed or JobState.Canceled, $"{c.JobId}: {c.State} {c.Error}"));
+        foreach (var (spec, cancel) in specs.Zip(cancels))
+        {
+            var grain = Client.GetGrain<IAdapterGrain>(spec.GrainKey);
+            await Task.Delay(50);
+            Assert.Equal(cancel.State, (await grain.GetStatus()).State);
+            if (cancel.State == JobState.Completed) Assert.NotEmpty((await grain.DownloadAdapter()).Safetensors);
+            else Assert.Contains("no finished adapter", (await Assert.ThrowsAnyAsync<Exception>(() => grain.DownloadAdapter())).Message);
+        }
+    }
+
+    [Fact]
+    public async Task Checkpoints_follow_the_seconds_cadence_when_steps_alone_would_never_trigger_one()
+    {
+        var checkpoints = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "lora_checkpoint_duration") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref checkpoints));
+        listener.Start();
+
+        async Task<int> CheckpointsOf(JobSpec spec)
+        {
+            var before = Volatile.Read(ref checkpoints);
+            await Jobs.Start(Client, spec, Jobs.ReverseDataset());
+            var done = await Jobs.WaitFinal(Client, spec);
+            Assert.True(done.State == JobState.Completed, $"{done.State}: {done.Error}");
+            return Volatile.Read(ref checkpoints) - before;
+        }
+        var bySteps = Jobs.Spec(ClusterFixture.ModelA, steps: 6) with { CheckpointEverySteps = 1000, CheckpointEverySeconds = 0 };
+        Assert.Equal(0, await CheckpointsOf(bySteps));
+        var bySeconds = bySteps with { JobId = bySteps.JobId + "-s", CheckpointEverySeconds = 1e-6 };
+        Assert.Equal(5, await CheckpointsOf(bySeconds));   // after every step but the last (the finished adapter replaces it)
     }
 
     [Fact]

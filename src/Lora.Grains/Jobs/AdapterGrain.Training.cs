@@ -45,6 +45,7 @@ public sealed partial class AdapterGrain
             host.Metrics.RecordJobState(this.GetPrimaryKeyString(), JobState.Running);
 
             var clock = Stopwatch.StartNew();
+            var sinceCheckpoint = Stopwatch.StartNew();
             long tokens = 0;
             while (session.Step < training.Steps)
             {
@@ -63,8 +64,13 @@ public sealed partial class AdapterGrain
                 job.State.TrainLosses.Add(result.Loss);
                 job.State.TokensPerSecond = tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 job.State.UpdatedAt = DateTimeOffset.UtcNow;
-                if (result.Step % spec.CheckpointEverySteps == 0 && result.Step < training.Steps)
+                var due = result.Step % spec.CheckpointEverySteps == 0
+                    || (spec.CheckpointEverySeconds > 0 && sinceCheckpoint.Elapsed.TotalSeconds >= spec.CheckpointEverySeconds);
+                if (due && result.Step < training.Steps)
+                {
                     await Checkpoint(session);
+                    sinceCheckpoint.Restart();
+                }
             }
 
             job.State.EvalLoss = await host.Engine.EvaluateAsync(session, data.Eval);

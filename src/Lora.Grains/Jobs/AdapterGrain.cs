@@ -24,8 +24,7 @@ public sealed partial class AdapterGrain(
 {
     public const string StorageName = "lora-jobs";
     private const string ReminderName = "resume-training";
-    private readonly Dictionary<int, string> _chunks = new();
-    private int _expectedChunks;
+    private readonly DatasetUploadBuffer _upload = new();
     /// <summary>The dataset as tokenised by Submit, reused by the loop; null after a re-activation (then rebuilt).</summary>
     private PreparedDataset? _prepared;
     private CancellationTokenSource? _cancel;
@@ -58,18 +57,13 @@ public sealed partial class AdapterGrain(
 
     public Task UploadDatasetChunk(int index, int total, string text)
     {
-        if (total < 1 || index < 0 || index >= total)
-            throw new ArgumentException($"dataset chunk index {index} is outside 0..{total - 1}.");
-        if (_chunks.Count > 0 && total != _expectedChunks)
-            throw new ArgumentException($"dataset chunk {index} says {total} chunks in all, earlier chunks said {_expectedChunks}.");
-        _chunks[index] = text ?? throw new ArgumentException("dataset chunk text is null.");
-        _expectedChunks = total;
+        _upload.Add(index, total, text);
         return Task.CompletedTask;
     }
 
     public async Task<JobStatus> Submit(JobSpec spec)
     {
-        var dataset = AssembleDataset();
+        var dataset = _upload.Assemble();
         if (job.State.Spec is { } existing)
         {
             if (existing.SameAs(spec) && (dataset.Length == 0 || dataset == job.State.Dataset)) return Status();
@@ -95,7 +89,7 @@ public sealed partial class AdapterGrain(
         job.State.UpdatedAt = DateTimeOffset.UtcNow;
         await job.WriteStateAsync();
         host.Metrics.RecordJobState(this.GetPrimaryKeyString(), JobState.Queued);
-        _chunks.Clear();
+        _upload.Clear();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         LogSubmitted(logger, spec.JobId, BaseModelId, spec.Steps);
         EnsureLoop();
@@ -159,14 +153,6 @@ public sealed partial class AdapterGrain(
         if (_loop is { IsCompleted: false }) return;
         _cancel = new CancellationTokenSource();
         _loop = TrainAsync(_cancel.Token);
-    }
-
-    private string AssembleDataset()
-    {
-        if (_chunks.Count == 0) return "";
-        var missing = Enumerable.Range(0, _expectedChunks).Where(i => !_chunks.ContainsKey(i)).ToList();
-        if (missing.Count > 0) throw new ArgumentException($"dataset upload incomplete: chunks {string.Join(", ", missing.Take(10))} of {_expectedChunks} are missing.");
-        return string.Concat(Enumerable.Range(0, _expectedChunks).Select(i => _chunks[i]));
     }
 
     private JobStatus Status()

@@ -16,6 +16,8 @@ public static class JobSpecMapping
             throw new ArgumentException($"job field 'baseModel' ('{spec.BaseModel}') does not match the grain's base model '{keyBaseModel}'.");
         if (spec.CheckpointEverySteps < 1)
             throw new ArgumentException($"job field 'checkpointEverySteps' must be >= 1 (got {spec.CheckpointEverySteps}).");
+        if (!double.IsFinite(spec.CheckpointEverySeconds) || spec.CheckpointEverySeconds < 0)
+            throw new ArgumentException($"job field 'checkpointEverySeconds' must be a finite number >= 0 (got {spec.CheckpointEverySeconds}).");
         var lora = new LoraSettings
         {
             Rank = spec.Rank,

@@ -4,7 +4,8 @@ namespace Lora.Training.Data;
 
 /// <summary>
 /// Turns dataset records into fixed-length training examples for a tokenizer and sequence length T.
-/// Text records are packed (bos? + text + eos, concatenated, cut into windows of T+1 tokens); each
+/// Text records are packed (bos? + text + eos, concatenated, cut into windows of T+1 tokens), pre-tokenized
+/// records likewise but as given; each
 /// prompt/completion record is one example with the loss masked on prompt targets.
 /// Packed windows come first, then prompt/completion examples, each in record order.
 /// </summary>
@@ -28,6 +29,11 @@ public static class ExampleBuilder
         int truncated = 0, dropped = 0;
         foreach (var record in dataset.Records)
         {
+            if (record.IsTokenIds)
+            {
+                packed.AddRange(Checked(record.TokenIds!, record, dataset, vocab));
+                continue;
+            }
             if (record.IsText)
             {
                 packed.AddRange(Checked(WithSpecials(tokenizer, [], tokenizer.Encode(record.Text!)), record, dataset, vocab));

@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace Lora.Training.Data;
 
 /// <summary>
-/// A JSONL training set: each non-empty line is {"text": …} or {"prompt": …, "completion": …}.
+/// A JSONL training set: each non-empty line is {"text": …}, {"prompt": …, "completion": …}, or pre-tokenized
+/// {"input_ids": [int, …]} (the form HF datasets save after tokenization).
 /// Any bad line fails the whole load with <see cref="DatasetFormatException"/> ("source:line: reason"):
 /// training on a silently half-read file is worse than not starting.
 /// </summary>
@@ -77,6 +78,12 @@ public sealed class JsonlDataset
             var hasText = root.TryGetProperty("text", out _);
             var hasPrompt = root.TryGetProperty("prompt", out _);
             var hasCompletion = root.TryGetProperty("completion", out _);
+            if (root.TryGetProperty("input_ids", out var ids))
+            {
+                if (hasText || hasPrompt || hasCompletion)
+                    throw new DatasetFormatException(source, line, "has both \"input_ids\" and text fields; use one form per line");
+                return DatasetRecord.ForTokenIds(line, RequireTokenIds(ids, source, line));
+            }
             if (hasText && (hasPrompt || hasCompletion))
                 throw new DatasetFormatException(source, line, "has both \"text\" and \"prompt\"/\"completion\"; use one form per line");
             if (hasText) return DatasetRecord.ForText(line, RequireString(root, "text", source, line));
@@ -97,6 +104,22 @@ public sealed class JsonlDataset
         var s = value.GetString()!;
         if (s.Length == 0) throw new DatasetFormatException(source, line, $"\"{name}\" is empty");
         return s;
+    }
+
+    private static int[] RequireTokenIds(JsonElement value, string source, int line)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+            throw new DatasetFormatException(source, line, $"\"input_ids\" must be an array of integers, got {Describe(value.ValueKind)}");
+        var ids = new int[value.GetArrayLength()];
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out ids[i]))
+                throw new DatasetFormatException(source, line, $"\"input_ids\"[{i}] is not a 32-bit integer: {item.GetRawText()}");
+            i++;
+        }
+        if (ids.Length < 2) throw new DatasetFormatException(source, line, $"\"input_ids\" needs at least 2 tokens, got {ids.Length}");
+        return ids;
     }
 
     private static string Describe(JsonValueKind kind) => kind switch

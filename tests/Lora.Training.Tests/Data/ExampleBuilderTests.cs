@@ -83,6 +83,16 @@ public sealed class ExampleBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Pre_tokenized_ids_are_packed_as_given_and_checked_against_the_model_vocab()
+    {
+        var built = Build("{\"input_ids\":[1,2,3]}\n{\"input_ids\":[4,5]}", 8);   // no BOS/EOS added
+        Assert.Equal([1, 2, 3, 4], built.Examples[0].InputIds);
+        Assert.Equal([2, 3, 4, 5], built.Examples[0].Labels);
+        var e = Assert.Throws<DatasetFormatException>(() => Build("{\"input_ids\":[1,2]}\n{\"input_ids\":[3,-1]}", 8));
+        Assert.StartsWith("d.jsonl:2: token id -1 is outside the model's vocabulary (size 259)", e.Message);
+    }
+
+    [Fact]
     public void Packed_windows_come_before_prompt_completion_examples()
     {
         var built = Build("{\"prompt\":\"p\",\"completion\":\"c\"}\n{\"text\":\"t\"}", 8);

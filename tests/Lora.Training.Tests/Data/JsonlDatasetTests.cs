@@ -18,6 +18,14 @@ public sealed class JsonlDatasetTests
         Assert.False(ds.Records[1].IsText);
     }
 
+    [Fact]
+    public void Pre_tokenized_records_keep_their_ids()
+    {
+        var ds = JsonlDataset.Parse("{\"input_ids\": [5, 0, 17], \"attention_mask\": [1, 1, 1]}", "mem");
+        Assert.True(ds.Records[0].IsTokenIds);
+        Assert.Equal([5, 0, 17], ds.Records[0].TokenIds!);
+    }
+
     [Theory]
     [InlineData("{\"text\": ", "invalid JSON")]
     [InlineData("[1, 2]", "expected a JSON object, got an array")]
@@ -32,6 +40,11 @@ public sealed class JsonlDatasetTests
     [InlineData("{\"prompt\": \"Q\", \"completion\": \"\"}", "\"completion\" is empty")]
     [InlineData("{\"prompt\": [\"Q\"], \"completion\": \"A\"}", "\"prompt\" must be a string, got an array")]
     [InlineData("{\"text\": \"t\", \"prompt\": \"Q\", \"completion\": \"A\"}", "has both \"text\" and \"prompt\"")]
+    [InlineData("{\"input_ids\": \"1 2 3\"}", "\"input_ids\" must be an array of integers, got a string")]
+    [InlineData("{\"input_ids\": [1, 2.5, 3]}", "\"input_ids\"[1] is not a 32-bit integer: 2.5")]
+    [InlineData("{\"input_ids\": [1, 99999999999]}", "\"input_ids\"[1] is not a 32-bit integer: 99999999999")]
+    [InlineData("{\"input_ids\": [7]}", "\"input_ids\" needs at least 2 tokens, got 1")]
+    [InlineData("{\"input_ids\": [1, 2], \"text\": \"t\"}", "has both \"input_ids\" and text fields")]
     public void Bad_line_reports_source_line_and_reason(string badLine, string reason)
     {
         var text = "{\"text\": \"fine\"}\n\n" + badLine + "\n{\"text\": \"also fine\"}\n";

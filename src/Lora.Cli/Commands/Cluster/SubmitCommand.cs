@@ -26,6 +26,7 @@ public static class SubmitCommand
     private static readonly Option<double?> EvalFraction = new("--eval-fraction") { Description = $"Share of records held out for eval loss (default {D.EvalFraction})" };
     private static readonly Option<int?> GradAccum = new("--grad-accum") { Description = $"Gradient accumulation steps (default {D.GradientAccumulation})" };
     private static readonly Option<int?> CheckpointEvery = new("--checkpoint-every") { Description = $"Checkpoint every N steps (default {D.CheckpointEverySteps})" };
+    private static readonly Option<double?> CheckpointSeconds = new("--checkpoint-every-seconds") { Description = $"Also checkpoint after this many seconds, 0 = off (default {D.CheckpointEverySeconds})" };
     private static readonly Option<double?> WeightDecay = new("--weight-decay") { Description = $"AdamW weight decay (default {D.WeightDecay})" };
     private static readonly Option<double?> MaxGradNorm = new("--max-grad-norm") { Description = $"Gradient clipping norm (default {D.MaxGradNorm})" };
     private static readonly Option<bool> Json = new("--json") { Description = "Print {\"jobId\": ...} as JSON" };
@@ -34,7 +35,7 @@ public static class SubmitCommand
     {
         var command = new Command("submit", "Start a LoRA training job on the cluster");
         foreach (var o in new Option[] { BaseModel, Data, JobId, Rank, Alpha, Dropout, Targets, RsLora, Lr, Steps, BatchSize, SeqLen,
-                     Seed, Warmup, Schedule, EvalFraction, GradAccum, CheckpointEvery, WeightDecay, MaxGradNorm, Json })
+                     Seed, Warmup, Schedule, EvalFraction, GradAccum, CheckpointEvery, CheckpointSeconds, WeightDecay, MaxGradNorm, Json })
             command.Options.Add(o);
         new ClusterConnectionOptions().AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -84,6 +85,7 @@ public static class SubmitCommand
         EvalFraction = parse.GetValue(EvalFraction),
         GradientAccumulation = parse.GetValue(GradAccum),
         CheckpointEvery = parse.GetValue(CheckpointEvery),
+        CheckpointEverySeconds = parse.GetValue(CheckpointSeconds),
         WeightDecay = parse.GetValue(WeightDecay),
         MaxGradNorm = parse.GetValue(MaxGradNorm),
     };

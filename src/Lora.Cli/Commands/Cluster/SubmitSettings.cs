@@ -24,6 +24,7 @@ public sealed record SubmitSettings
     public double? EvalFraction { get; init; }
     public int? GradientAccumulation { get; init; }
     public int? CheckpointEvery { get; init; }
+    public double? CheckpointEverySeconds { get; init; }
     public double? WeightDecay { get; init; }
     public double? MaxGradNorm { get; init; }
 
@@ -49,6 +50,7 @@ public sealed record SubmitSettings
             EvalFraction = EvalFraction ?? d.EvalFraction,
             GradientAccumulation = GradientAccumulation ?? d.GradientAccumulation,
             CheckpointEverySteps = CheckpointEvery ?? d.CheckpointEverySteps,
+            CheckpointEverySeconds = CheckpointEverySeconds ?? d.CheckpointEverySeconds,
             WeightDecay = WeightDecay ?? d.WeightDecay,
             MaxGradNorm = MaxGradNorm ?? d.MaxGradNorm,
             DatasetName = Path.GetFileName(DataFile),
