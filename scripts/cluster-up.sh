@@ -23,7 +23,8 @@ stop() {
     echo "cluster-up: stopping silos (graceful: running jobs checkpoint)"
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    redis-cli -h 127.0.0.1 -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+    # SHUTDOWN flushes the append-only file: the next cluster-up on the same DATA resumes every unfinished job.
+    redis-cli -h 127.0.0.1 -p "$redis_port" shutdown >/dev/null 2>&1 || true
 }
 trap stop EXIT INT TERM
 

@@ -25,10 +25,12 @@ fi
 
 command -v redis-server >/dev/null || { echo "start-redis: redis-server missing; run scripts/install-deps.sh" >&2; exit 1; }
 
-# No persistence: test data is disposable, and snapshots would only slow shutdown.
+# Append-only file in DIR: Redis holds the jobs, checkpoints, finished adapters, membership and reminders, so a
+# Redis restarted on the same DIR must come back with them. fsync every second: a Redis crash can lose at most the
+# last second of writes, which grains absorb (ETag conflict → resume from the previous stored checkpoint).
 redis-server --bind 127.0.0.1 --port "$port" --daemonize yes \
     --pidfile "$pidfile" --logfile "$logfile" --dir "$dir" \
-    --save '' --appendonly no
+    --save '' --appendonly yes --appendfsync everysec
 
 for _ in $(seq 1 50); do
     if ping; then

@@ -59,7 +59,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Training_survives_Redis_stalling_and_coming_back()
+    public async Task Training_survives_Redis_stalling_then_going_away_and_coming_back()
     {
         await using var cluster = await RedisCluster.StartAsync(silos: 1);
         await using var client = await cluster.ConnectAsync();
@@ -72,6 +72,12 @@ public sealed class BadInputTests(ITestOutputHelper output)
         Signals.Send(pid, Signals.SigStop);
         await Task.Delay(TimeSpan.FromSeconds(8));
         Signals.Send(pid, Signals.SigCont);
+        // Then a real outage: Redis shut down (connections refused) and started again on its data a few seconds later.
+        var before = (await client.GetStatusAsync(spec.JobId)).Step;
+        await cluster.Redis.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await cluster.Redis.StartAgainAsync();
+        output.WriteLine($"Redis restarted at step ≥ {before}");
 
         var status = (await TestJobs.WaitFinalAsync(client, [spec.JobId], TimeSpan.FromMinutes(3)))[spec.JobId];
         output.WriteLine($"{status.State} at step {status.Step}: {status.Error}");

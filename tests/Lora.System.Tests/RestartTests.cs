@@ -6,8 +6,8 @@ using Xunit.Abstractions;
 namespace Lora.System.Tests;
 
 /// <summary>
-/// Whole-cluster restart in the cluster profile: every silo stopped gracefully (SIGTERM), a new one started on the
-/// same Redis. Finished adapters stay downloadable; the unfinished job resumes from the checkpoint its grain wrote
+/// Whole-cluster restart in the cluster profile: every silo stopped gracefully (SIGTERM), Redis shut down and started
+/// again on its data, a new silo started. Finished adapters stay downloadable; the unfinished job resumes from the checkpoint its grain wrote
 /// while deactivating (so almost nothing is redone) and equals a run that was never interrupted, bit for bit,
 /// because it trained alone both times.
 /// </summary>
@@ -35,6 +35,9 @@ public sealed class RestartTests(ITestOutputHelper output)
         await cluster.Silos[0].StopAsync(TimeSpan.FromSeconds(30));
         output.WriteLine($"graceful stop at step ≥ {stepAtStop} took {stop.Elapsed.TotalSeconds:0.0} s");
         Assert.Contains("suspended at step", cluster.Silos[0].LogTail(5000));
+        // Redis restarts too (node reboot, maintenance): everything must come back from its append-only file.
+        await cluster.Redis.StopAsync();
+        await cluster.Redis.StartAgainAsync();
 
         var restarted = await cluster.AddSiloAsync("restarted");
         await using var again = await cluster.ConnectAsync();

@@ -3,7 +3,7 @@ namespace Lora.System.Tests.Infrastructure;
 /// <summary>
 /// A private redis-server on a free loopback port, started by scripts/start-redis.sh (the same script operators
 /// use), with its files in a temporary folder. <see cref="StopAsync"/> + <see cref="StartAgainAsync"/> on the same
-/// port is "Redis went away and came back"; without persistence it comes back empty.
+/// port is "Redis went away and came back": the script's append-only file brings the data back with it.
 /// </summary>
 internal sealed class RedisServer : IAsyncDisposable
 {
@@ -34,7 +34,7 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public async Task StopAsync()
     {
-        await ExternalTool.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", $"{Port}", "shutdown", "nosave"]);
+        await ExternalTool.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", $"{Port}", "shutdown"]);
         var pidFile = Path.Combine(Dir, $"redis-{Port}.pid");
         for (var i = 0; i < 50 && File.Exists(pidFile); i++) await Task.Delay(100);
     }
