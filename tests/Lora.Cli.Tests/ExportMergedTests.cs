@@ -23,6 +23,24 @@ public sealed class ExportMergedTests(TinyWorkspace workspace)
     }
 
     [Fact]
+    public async Task A_sharded_merged_export_scores_like_the_single_file_one()
+    {
+        _ = workspace.TrainSummary;
+        var sharded = Path.Combine(workspace.Root, "merged-sharded");
+        var export = await CliRun.RunAsync("export-merged", "--model", workspace.ModelDir, "--adapter", workspace.AdapterDir,
+            "--out", sharded, "--max-shard-size", "64KiB");
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        Assert.True(File.Exists(Path.Combine(sharded, "model.safetensors.index.json")));
+        Assert.True(Directory.GetFiles(sharded, "model-*-of-*.safetensors").Length > 1);
+        Assert.Equal(await Loss("--model", workspace.ModelDir, "--adapter", workspace.AdapterDir), await Loss("--model", sharded), 1e-4);
+
+        var bad = await CliRun.RunAsync("export-merged", "--model", workspace.ModelDir, "--adapter", workspace.AdapterDir,
+            "--out", Path.Combine(workspace.Root, "never"), "--max-shard-size", "lots");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--max-shard-size: 'lots' is not a size", bad.Stderr);
+    }
+
+    [Fact]
     public async Task Export_without_an_adapter_directory_fails_naming_it()
     {
         var result = await CliRun.RunAsync("export-merged", "--model", workspace.ModelDir, "--adapter", "/no/such/adapter",

@@ -53,7 +53,8 @@ public static class MergedModelExport
     /// Writes base + adapter as a merged HuggingFace model directory: weights with every targeted W replaced by
     /// W + scaling·B·A, config.json, and the base's tokenizer files copied alongside.
     /// </summary>
-    public static void ExportDirectory(string baseDir, AdapterWeights adapter, string outDir, string? dtype = null)
+    public static void ExportDirectory(string baseDir, AdapterWeights adapter, string outDir, string? dtype = null,
+        long maxShardBytes = Checkpoints.ShardPlan.DefaultMaxShardBytes)
     {
         var config = HfCheckpointReader.ReadConfig(baseDir);
         PeftAdapterFiles.ValidateAgainst(adapter, config);
@@ -63,7 +64,7 @@ public static class MergedModelExport
             var merged = Merge(stateDict, adapter);
             try
             {
-                HfModelDirectoryWriter.Write(outDir, config, merged.Select(kv => (kv.Key, kv.Value)), dtype ?? StorageDtype(config));
+                HfModelDirectoryWriter.Write(outDir, config, merged.Select(kv => (kv.Key, kv.Value)), dtype ?? StorageDtype(config), maxShardBytes);
             }
             finally
             {

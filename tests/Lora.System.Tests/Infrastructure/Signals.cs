@@ -5,6 +5,7 @@ namespace Lora.System.Tests.Infrastructure;
 /// <summary>POSIX signals: .NET's Process.Kill only sends SIGKILL, and a graceful stop needs SIGTERM.</summary>
 internal static partial class Signals
 {
+    public const int SigKill = 9;
     public const int SigTerm = 15;
     public const int SigStop = 19;
     public const int SigCont = 18;
