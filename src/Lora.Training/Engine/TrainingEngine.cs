@@ -94,13 +94,17 @@ public sealed class TrainingEngine : IDisposable
     }
 
     /// <summary>Mean next-token loss on examples with the session's adapter, or the bare base when null.</summary>
-    public Task<double> EvaluateAsync(AdapterSession? session, IReadOnlyList<TrainingExample> examples) => RunAsync(() =>
+    public Task<double> EvaluateAsync(AdapterSession? session, IReadOnlyList<TrainingExample> examples)
     {
-        if (examples.Count == 0) return double.NaN;
-        if (session is null) return _executor.Evaluate(null, examples, 16);
-        using var weights = session.Parameters.ToWeights();
-        return _executor.Evaluate(new SingleAdapterDelta(weights), examples, session.Job.Training.BatchSize);
-    });
+        // Nothing to evaluate need not queue behind a running pass (a starting job would then miss the next one).
+        if (examples.Count == 0) return Task.FromResult(double.NaN);
+        return RunAsync(() =>
+        {
+            if (session is null) return _executor.Evaluate(null, examples, 16);
+            using var weights = session.Parameters.ToWeights();
+            return _executor.Evaluate(new SingleAdapterDelta(weights), examples, session.Job.Training.BatchSize);
+        });
+    }
 
     public Task<AdapterCheckpoint> CheckpointAsync(AdapterSession session) => RunAsync(session.Snapshot);
 
