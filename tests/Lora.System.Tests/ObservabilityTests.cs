@@ -33,8 +33,10 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
         var data = TestJobs.ReverseDataset();
         var jobs = new[]
         {
-            TestJobs.Spec("obs-a", steps: 60, checkpointEvery: 5),
-            TestJobs.Spec("obs-b", steps: 60, checkpointEvery: 5, seed: 2),
+            // Long enough to still be training at both scrapes however fast the engine gets (60 steps once took
+            // seconds; with fused passes they were done before the first scrape). The silo is killed at the end.
+            TestJobs.Spec("obs-a", steps: 5000, checkpointEvery: 5),
+            TestJobs.Spec("obs-b", steps: 5000, checkpointEvery: 5, seed: 2),
             // lr 1e6 drives the loss non-finite within a few steps: the failure path must be counted, by reason.
             TestJobs.Spec("obs-nan", steps: 60, lr: 1e6),
         };
