@@ -114,7 +114,9 @@ public sealed class BadInputTests(ITestOutputHelper output)
         output.WriteLine($"Redis restarted at step ≥ {before}");
 
         var status = (await TestJobs.WaitFinalAsync(client, [spec.JobId], TimeSpan.FromMinutes(3)))[spec.JobId];
-        output.WriteLine($"{status.State} at step {status.Step}: {status.Error}");
+        var log = cluster.Silos[0].LogTail(20000);
+        output.WriteLine($"{status.State} at step {status.Step}: {status.Error}; storage pauses logged: "
+            + $"{log.Split("paused by a storage error").Length - 1}, resumes: {KillTests.ResumedSteps(log).Count}");
         Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Error}\n{cluster.Logs()}");
         Assert.Equal(spec.Steps, (await probe.LossHistory(spec)).Length);
         Assert.True(await cluster.Silos[0].IsHealthyAsync(), cluster.Silos[0].LogTail());

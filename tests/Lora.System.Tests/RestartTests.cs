@@ -22,7 +22,7 @@ public sealed class RestartTests(ITestOutputHelper output)
         var data = TestJobs.ReverseDataset();
         // A long checkpoint interval: only the shutdown checkpoint can keep the redone work small.
         var done = TestJobs.Spec("restart-done", steps: 20);
-        var running = TestJobs.Spec("restart-running", steps: 300, checkpointEvery: 100, seed: 7);
+        var running = TestJobs.Spec("restart-running", steps: 600, checkpointEvery: 100, seed: 7);   // far from done at the stop
         int stepAtStop;
         await using (var client = await cluster.ConnectAsync())
         {
