@@ -5,8 +5,8 @@ namespace Lora.Training.Data;
 /// <summary>
 /// Turns dataset records into fixed-length training examples for a tokenizer and sequence length T.
 /// Text records are packed (bos? + text + eos, concatenated, cut into windows of T+1 tokens), pre-tokenized
-/// records likewise but as given; each
-/// prompt/completion record is one example with the loss masked on prompt targets.
+/// records likewise but exactly as given; each prompt/completion record is one example with the loss masked on
+/// prompt targets.
 /// Packed windows come first, then prompt/completion examples, each in record order.
 /// </summary>
 public static class ExampleBuilder
