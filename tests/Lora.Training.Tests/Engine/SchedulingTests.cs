@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Lora.Training.Engine;
+using Lora.Training.Lora;
+using Lora.Training.Model;
+using Lora.Training.Runtime;
+using Lora.Training.Tests.Checkpoints;
+using Lora.Training.Tests.Model;
+using Lora.Training.Tokenization;
+
+namespace Lora.Training.Tests.Engine;
+
+/// <summary>The engine's promises to waiting jobs: per-pass caps hold, nobody starves, and admission is bounded by
+/// the memory budget and the resident count, first come first served.</summary>
+public sealed class SchedulingTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly LlamaForCausalLM _model;
+    private readonly ITextTokenizer _tokenizer;
+
+    public SchedulingTests()
+    {
+        TorchRuntime.EnsureLoaded();
+        TokenizerFiles.WriteByteLevel(_dir.Path, 512);
+        _tokenizer = TokenizerLoader.Load(_dir.Path);
+        _model = Tiny.Model();
+    }
+
+    public void Dispose()
+    {
+        _model.Dispose();
+        _dir.Dispose();
+    }
+
+    private static AdapterJob Job(int i) => new($"job-{i}",
+        new LoraSettings { Rank = 2, Alpha = 4, TargetModules = ["q_proj", "v_proj"], Seed = i },
+        new TrainingSettings { LearningRate = 1e-3, BatchSize = 4, SeqLen = 16, Steps = 1000, EvalFraction = 0, Seed = i },
+        EngineFixtures.Examples(8, 16, i), []);
+
+    [Fact]
+    public async Task With_more_adapters_waiting_than_a_pass_takes_every_one_keeps_pace_and_none_starves()
+    {
+        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions { MaxAdaptersPerStep = 2 });
+        var sessions = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => engine.OpenAsync(Job(i))));
+        var sizes = new ConcurrentQueue<int>();
+        var spreads = new ConcurrentQueue<int>();
+        // Runs on the compute thread right after each pass, when every step count is current.
+        engine.PassCompleted += r =>
+        {
+            sizes.Enqueue(r.Adapters);
+            spreads.Enqueue(sessions.Max(s => s.Step) - sessions.Min(s => s.Step));
+        };
+        const int steps = 10;
+        await Task.WhenAll(sessions.Select(async s =>
+        {
+            for (var k = 0; k < steps; k++) Assert.Null((await engine.StepAsync(s)).Failure);
+        }));
+
+        Assert.All(sessions, s => Assert.Equal(steps, s.Step));
+        Assert.All(sizes, n => Assert.InRange(n, 1, 2));
+        Assert.True(sizes.Count >= 6 * steps / 2, $"{sizes.Count} passes for {6 * steps} steps of at most 2 adapters");
+        // Oldest request first keeps step counts within one rotation (3 passes) of each other; a scheduler that
+        // served the freshest requests first would let two adapters finish while the others had not started.
+        Assert.True(spreads.Max() <= 2, $"step counts spread up to {spreads.Max()} apart: [{string.Join(",", spreads)}]");
+        foreach (var s in sessions) await engine.ReleaseAsync(s);
+    }
+
+    [Fact]
+    public async Task Adapters_beyond_the_memory_budget_wait_until_one_is_released()
+    {
+        var stateBytes = 4L * new AdapterLayout(_model.Config, Job(0).Lora).Size * sizeof(float);
+        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions { MemoryBudgetBytes = 2 * stateBytes + stateBytes / 2 });
+        var first = await engine.OpenAsync(Job(0));
+        var second = await engine.OpenAsync(Job(1));
+        var third = engine.OpenAsync(Job(2));
+        await Task.Delay(300);
+        Assert.False(third.IsCompleted, "a third adapter was admitted past a budget of two and a half");
+        Assert.Equal((2, 1), (engine.Admission.Resident, engine.Admission.Waiting));
+        Assert.Equal(2 * stateBytes, engine.Admission.UsedBytes);
+
+        await engine.ReleaseAsync(first);
+        var admitted = await third.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((2, 0), (engine.Admission.Resident, engine.Admission.Waiting));
+        Assert.Null((await engine.StepAsync(admitted)).Failure);
+        await engine.ReleaseAsync(second);
+        await engine.ReleaseAsync(admitted);
+        Assert.Equal(0, engine.Admission.UsedBytes);
+    }
+
+    [Fact]
+    public async Task A_waiting_open_can_be_cancelled_and_leaves_the_queue()
+    {
+        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions { MaxResidentAdapters = 1 });
+        var resident = await engine.OpenAsync(Job(0));
+        using var cancel = new CancellationTokenSource();
+        var waiting = engine.OpenAsync(Job(1), cancellationToken: cancel.Token);
+        await Task.Delay(100);
+        Assert.Equal(1, engine.Admission.Waiting);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal((1, 0), (engine.Admission.Resident, engine.Admission.Waiting));
+        await engine.ReleaseAsync(resident);
+    }
+
+    [Fact]
+    public async Task Admission_is_first_come_first_served_so_a_small_job_cannot_jump_a_large_one()
+    {
+        var gate = new AdmissionGate(budgetBytes: 100, maxAdapters: 10);
+        await gate.AdmitAsync(60, CancellationToken.None);
+        var large = gate.AdmitAsync(70, CancellationToken.None);   // does not fit next to 60
+        var small = gate.AdmitAsync(30, CancellationToken.None);   // would fit, but arrived later
+        await Task.Delay(100);
+        Assert.False(small.IsCompleted, "a later small request jumped an earlier large one");
+        gate.Release(60);
+        await large.WaitAsync(TimeSpan.FromSeconds(10));
+        await small.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(100, gate.UsedBytes);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => gate.AdmitAsync(101, CancellationToken.None));
+        Assert.Contains("101 bytes exceeds the engine's whole memory budget of 100 bytes", e.Message);
+    }
+}
