@@ -60,7 +60,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_Redis_crash_costs_at_most_redone_steps_and_the_adapter_still_matches_an_uninterrupted_run()
+    public async Task A_Redis_crash_mid_training_still_ends_with_the_adapter_of_an_uninterrupted_run()
     {
         await using var cluster = await RedisCluster.StartAsync(silos: 1);
         await using var client = await cluster.ConnectAsync();
