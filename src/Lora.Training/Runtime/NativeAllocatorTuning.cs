@@ -42,6 +42,7 @@ public static partial class NativeAllocatorTuning
             try
             {
                 if (GnuLibcVersion() == IntPtr.Zero) return State = "unsupported";
+                // Non-short-circuit '&': every setting is attempted even if an earlier one is refused.
                 var ok = Mallopt(MmapThreshold, MmapThresholdBytes) == 1
                     & Mallopt(TrimThreshold, TrimThresholdBytes) == 1
                     & Mallopt(TopPad, TopPadBytes) == 1;
