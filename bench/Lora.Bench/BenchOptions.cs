@@ -7,6 +7,8 @@ public sealed record BenchOptions
     public bool Json { get; init; }
     /// <summary>Only the sequential / fused / bigbatch comparison (for A/B runs of two builds).</summary>
     public bool ThroughputOnly { get; init; }
+    /// <summary>Only the cluster-vs-fused pairs (for A/B runs of engine scheduling changes).</summary>
+    public bool ClusterOnly { get; init; }
     /// <summary>Only the pass-size sweep.</summary>
     public bool SweepOnly { get; init; }
     /// <summary>Leave glibc malloc at its defaults (to measure what <c>NativeAllocatorTuning</c> buys, in a separate run).</summary>
@@ -29,9 +31,10 @@ public sealed record BenchOptions
     {
         var quick = args.Contains("--quick");
         var json = args.Contains("--json");
-        var unknown = args.Where(a => a is not ("--quick" or "--json" or "--throughput-only" or "--sweep-only" or "--no-allocator-tuning")).ToArray();
-        if (unknown.Length > 0) throw new ArgumentException($"unknown argument(s): {string.Join(" ", unknown)} (expected --quick, --json, --throughput-only, --sweep-only, --no-allocator-tuning).");
+        var unknown = args.Where(a => a is not ("--quick" or "--json" or "--throughput-only" or "--sweep-only" or "--cluster-only" or "--no-allocator-tuning")).ToArray();
+        if (unknown.Length > 0) throw new ArgumentException($"unknown argument(s): {string.Join(" ", unknown)} (expected --quick, --json, --throughput-only, --cluster-only, --sweep-only, --no-allocator-tuning).");
         var o = new BenchOptions { Quick = quick, Json = json, ThroughputOnly = args.Contains("--throughput-only"),
+            ClusterOnly = args.Contains("--cluster-only"),
             SweepOnly = args.Contains("--sweep-only"), NoAllocatorTuning = args.Contains("--no-allocator-tuning") };
         return quick
             ? o with { Steps = 3, LargeSteps = 1, Repetitions = 3, PrecisionSteps = 6, MemoryAdapters = 32, ProfileSteps = 3 }

@@ -13,7 +13,7 @@ public static class BenchReport
         var stateBytes = 4 * r.AdapterParameters * sizeof(float);
         var rssPerAdapter = r.Memory?.BytesPerAdapter ?? double.NaN;
         var cluster = r.Cluster?.TokensPerSecond ?? double.NaN;
-        var json = new Dictionary<string, object?>
+        var json = new Dictionary<string, object?>(Cluster(r.Cluster))
         {
             ["quick"] = o.Quick,
             ["engine"] = "src Lora.Training.Engine.TrainingEngine",
@@ -26,14 +26,6 @@ public static class BenchReport
             ["fused_tokens_per_s"] = Stats.Round(fused, 0),
             ["bigbatch_tokens_per_s"] = Stats.Round(r.Default.BigBatch.TokensPerSecond, 0),
             ["cluster_tokens_per_s"] = Stats.Round(cluster, 0),
-            // Against the fused runs alternated with the cluster runs on the cluster's own engine (same machine moment).
-            ["cluster_vs_fused"] = Stats.Round(r.Cluster?.ClusterVsFused ?? double.NaN),
-            ["cluster_paired_fused_tokens_per_s"] = Stats.Round(r.Cluster?.FusedTokensPerSecond ?? double.NaN, 0),
-            ["cluster_samples_tokens_per_s"] = r.Cluster?.Samples,
-            ["cluster_engine_busy_fraction"] = Stats.Round(r.Cluster?.BusyFraction ?? double.NaN),
-            ["cluster_mean_adapters_per_pass"] = Stats.Round(r.Cluster?.MeanAdaptersPerPass ?? double.NaN, 2),
-            ["cluster_training_seconds"] = Stats.Round(r.Cluster?.TrainingSeconds ?? double.NaN, 2),
-            ["cluster_wall_seconds"] = Stats.Round(r.Cluster?.WallSeconds ?? double.NaN, 2),
             ["fused_mean_adapters_per_pass"] = Stats.Round(r.Default.Fused.MeanPassSize, 2),
             ["fused_engine_busy_fraction"] = Stats.Round(r.Default.Fused.BusyFraction),
             ["large_fused_engine_busy_fraction"] = Stats.Round(r.Large.Fused.BusyFraction),
@@ -82,6 +74,19 @@ public static class BenchReport
         };
         return json;
     }
+
+    /// <summary>The cluster-vs-fused pairs: part of the full report, and alone with --cluster-only.</summary>
+    public static Dictionary<string, object?> Cluster(ClusterMode.Result? c) => new()
+    {
+        // Against the fused runs alternated with the cluster runs on the cluster's own engine (same machine moment).
+        ["cluster_vs_fused"] = Stats.Round(c?.ClusterVsFused ?? double.NaN),
+        ["cluster_paired_fused_tokens_per_s"] = Stats.Round(c?.FusedTokensPerSecond ?? double.NaN, 0),
+        ["cluster_samples_tokens_per_s"] = c?.Samples,
+        ["cluster_engine_busy_fraction"] = Stats.Round(c?.BusyFraction ?? double.NaN),
+        ["cluster_mean_adapters_per_pass"] = Stats.Round(c?.MeanAdaptersPerPass ?? double.NaN, 2),
+        ["cluster_training_seconds"] = Stats.Round(c?.TrainingSeconds ?? double.NaN, 2),
+        ["cluster_wall_seconds"] = Stats.Round(c?.WallSeconds ?? double.NaN, 2),
+    };
 
     private static Dictionary<string, object> Targets(BenchResults r, double mfu, double rssRatio) => new()
     {

@@ -16,6 +16,14 @@ if (options.SweepOnly)
     Console.WriteLine(BenchReport.Serialize(sweep, indented: !options.Json));
     return 0;
 }
+if (options.ClusterOnly)
+{
+    using var model = BenchModel.CreateFp32();
+    var cluster = await ClusterMode.MeasureAsync(options, model, new BenchTokenizer(BenchModel.Config.VocabSize),
+        ScenarioRunner.EngineOptionsFor(options));
+    Console.WriteLine(BenchReport.Serialize(BenchReport.Cluster(cluster), indented: !options.Json));
+    return 0;
+}
 var results = await new ScenarioRunner(options).RunAsync();
 var json = BenchReport.ToJson(results);
 Console.WriteLine(BenchReport.Serialize(json, indented: !options.Json));

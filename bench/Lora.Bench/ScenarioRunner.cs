@@ -19,7 +19,7 @@ public sealed class ScenarioRunner(BenchOptions options)
 
         using var model = BenchModel.CreateFp32();
         var tokenizer = new BenchTokenizer(BenchModel.Config.VocabSize);
-        var engineOptions = new EngineOptions { MaxAdaptersPerStep = Math.Max(32, options.Jobs), TuneNativeAllocator = !options.NoAllocatorTuning };
+        var engineOptions = EngineOptionsFor(options);
         using var engine = new TrainingEngine("bench-fp32", model, tokenizer, engineOptions);
         var passes = new PassRecorder(engine);
 
@@ -59,6 +59,9 @@ public sealed class ScenarioRunner(BenchOptions options)
             Cluster = cluster, Seconds = clock.Elapsed.TotalSeconds,
         };
     }
+
+    public static EngineOptions EngineOptionsFor(BenchOptions options) =>
+        new() { MaxAdaptersPerStep = Math.Max(32, options.Jobs), TuneNativeAllocator = !options.NoAllocatorTuning };
 
     /// <summary>Runs on the engine's compute thread (same OpenMP pool as training).</summary>
     private (Dictionary<string, PhaseTimes>, double) ProfilePhases(Training.Model.LlamaForCausalLM model)

@@ -6,6 +6,12 @@ public sealed record EngineOptions
     /// <summary>How long a pass waits for more adapters after the first request arrives. Waiting stops early
     /// once every resident training adapter has a request in, so the window only costs time when some are idle.</summary>
     public TimeSpan GatherWindow { get; init; } = TimeSpan.FromMilliseconds(5);
+    /// <summary>An idle engine's first pass waits until no adapter has opened for this long, so a burst of
+    /// submissions trains in step from its first pass; otherwise the jobs that open while that pass runs stay a pass
+    /// behind to the end and finish alone in a nearly empty one. Costs a lone job this much once per idle period.</summary>
+    public TimeSpan BurstQuietPeriod { get; init; } = TimeSpan.FromMilliseconds(25);
+    /// <summary>Bound on that wait, counted from the first request, for a steady trickle of opens.</summary>
+    public TimeSpan BurstHoldLimit { get; init; } = TimeSpan.FromMilliseconds(250);
     public int MaxAdaptersPerStep { get; init; } = 32;
     /// <summary>Cap on padded tokens (rows × T) per fused pass; bounds activation memory.</summary>
     public int MaxTokensPerStep { get; init; } = 16_384;
@@ -21,6 +27,8 @@ public sealed record EngineOptions
     public EngineOptions Validate()
     {
         if (GatherWindow < TimeSpan.Zero) throw new ArgumentException($"engine option 'gather_window' must be >= 0 (got {GatherWindow}).");
+        if (BurstQuietPeriod < TimeSpan.Zero) throw new ArgumentException($"engine option 'burst_quiet_period' must be >= 0 (got {BurstQuietPeriod}).");
+        if (BurstHoldLimit < TimeSpan.Zero) throw new ArgumentException($"engine option 'burst_hold_limit' must be >= 0 (got {BurstHoldLimit}).");
         if (MaxAdaptersPerStep < 1) throw new ArgumentException($"engine option 'max_adapters_per_step' must be >= 1 (got {MaxAdaptersPerStep}).");
         if (MaxTokensPerStep < 2) throw new ArgumentException($"engine option 'max_tokens_per_step' must be >= 2 (got {MaxTokensPerStep}).");
         if (ChunkTokens < 2) throw new ArgumentException($"engine option 'chunk_tokens' must be >= 2 (got {ChunkTokens}).");

@@ -25,6 +25,9 @@ public sealed class TrainingEngine : IDisposable
     private readonly Thread _thread;
     private bool _stopping;
     private DateTime _lastPassEnd = DateTime.MinValue;
+    private DateTime _lastOpen = DateTime.MinValue;
+    /// <summary>Adapters opened into an idle engine and no pass run since (see <see cref="EngineOptions.BurstQuietPeriod"/>).</summary>
+    private bool _burstOpening;
 
     public TrainingEngine(string baseModelId, LlamaForCausalLM model, ITextTokenizer tokenizer, EngineOptions? options = null)
     {
@@ -59,7 +62,12 @@ public sealed class TrainingEngine : IDisposable
         try
         {
             var session = await RunAsync(() => AdapterSession.Open(job, layout, resume, Model.Device));
-            lock (_lock) _training.Add(session);
+            lock (_lock)
+            {
+                _burstOpening |= _training.Count == 0;
+                _training.Add(session);
+                _lastOpen = DateTime.UtcNow;
+            }
             return session;
         }
         catch
@@ -195,20 +203,31 @@ public sealed class TrainingEngine : IDisposable
     /// continuation that ran a few ms late split the next pass in two, each nearly as slow as a full one.</summary>
     private bool Gathered()
     {
-        var opened = _steps[0].Arrival > _lastPassEnd ? _steps[0].Arrival : _lastPassEnd;
-        var deadline = opened + Options.GatherWindow;
-        while (!_stopping && _exclusive.Count == 0 && _steps.Count < Math.Min(_training.Count, Options.MaxAdaptersPerStep))
+        var first = _steps[0].Arrival;
+        var deadline = (first > _lastPassEnd ? first : _lastPassEnd) + Options.GatherWindow;
+        while (!_stopping && _exclusive.Count == 0 && _steps.Count > 0)
         {
-            var wait = deadline - DateTime.UtcNow;
+            var everyoneIn = _steps.Count >= Math.Min(_training.Count, Options.MaxAdaptersPerStep);
+            var until = everyoneIn ? BurstHold(first) : Max(deadline, BurstHold(first));
+            var wait = until - DateTime.UtcNow;
             if (wait <= TimeSpan.Zero) break;
             Monitor.Wait(_lock, wait);
         }
         return !_stopping && _exclusive.Count == 0 && _steps.Count > 0;
     }
 
+    /// <summary>When the first pass after idle may start (lock held): once opens have been quiet for the quiet period.</summary>
+    private DateTime BurstHold(DateTime firstRequest) => _burstOpening
+        ? Min(_lastOpen + Options.BurstQuietPeriod, firstRequest + Options.BurstHoldLimit)
+        : DateTime.MinValue;
+
+    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
     /// <summary>Oldest requests first, so no adapter waits more than ⌈queued / per-pass⌉ passes.</summary>
     private List<StepRequest> Select()
     {
+        _burstOpening = false;
         var pass = new List<StepRequest>();
         var tokens = 0;
         foreach (var r in _steps)

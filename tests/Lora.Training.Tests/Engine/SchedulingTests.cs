@@ -117,4 +117,49 @@ public sealed class SchedulingTests : IDisposable
         var e = await Assert.ThrowsAsync<ArgumentException>(() => gate.AdmitAsync(101, CancellationToken.None));
         Assert.Contains("101 bytes exceeds the engine's whole memory budget of 100 bytes", e.Message);
     }
+
+    [Fact]
+    public async Task A_burst_of_opens_into_an_idle_engine_trains_together_from_its_first_pass()
+    {
+        // The second adapter opens 100 ms after the first has asked to step: without the hold the first pass runs
+        // alone after the 5 ms gathering window and the second stays one pass behind to the end.
+        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions
+        {
+            BurstQuietPeriod = TimeSpan.FromMilliseconds(400), BurstHoldLimit = TimeSpan.FromSeconds(10),
+        });
+        var first = await engine.OpenAsync(Job(0));
+        var firstStep = engine.StepAsync(first);
+        await Task.Delay(100);
+        Assert.False(firstStep.IsCompleted, "the first pass did not wait for the burst to go quiet");
+        var second = await engine.OpenAsync(Job(1));
+        var results = await Task.WhenAll(firstStep, engine.StepAsync(second));
+        Assert.All(results, r => Assert.Equal((1, 2), (r.Step, r.FusedAdapters)));
+
+        // Warm engine: a newcomer joins the next pass; the others do not wait for the quiet period again.
+        var third = await engine.OpenAsync(Job(2));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var running = await engine.StepAsync(first);
+        Assert.True(clock.ElapsedMilliseconds < 400, $"a warm engine held a pass {clock.ElapsedMilliseconds} ms for an open");
+        Assert.Equal(2, running.Step);
+        foreach (var s in new[] { first, second, third }) await engine.ReleaseAsync(s);
+    }
+
+    [Fact]
+    public async Task A_steady_trickle_of_opens_holds_the_first_pass_no_longer_than_the_limit()
+    {
+        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions
+        {
+            BurstQuietPeriod = TimeSpan.FromMilliseconds(150), BurstHoldLimit = TimeSpan.FromMilliseconds(300),
+        });
+        var sessions = new List<AdapterSession> { await engine.OpenAsync(Job(0)) };
+        var firstStep = engine.StepAsync(sessions[0]);
+        for (var i = 1; i <= 12 && !firstStep.IsCompleted; i++)
+        {
+            await Task.Delay(100);   // every open inside the quiet period of the one before
+            sessions.Add(await engine.OpenAsync(Job(i)));
+        }
+        Assert.True(firstStep.IsCompleted, "opens every 100 ms held the first pass past its 300 ms limit for 1.2 s");
+        Assert.InRange(sessions.Count, 2, 8);
+        foreach (var s in sessions) await engine.ReleaseAsync(s);
+    }
 }
