@@ -41,9 +41,10 @@ internal sealed class BpeModel
         if (type != "BPE") throw new NotSupportedException($"model type '{type}' is not supported (expected BPE).");
         if (model.TryGetProperty("byte_fallback", out var bf) && bf.ValueKind == JsonValueKind.True)
             throw new NotSupportedException("byte_fallback BPE (SentencePiece-style) is not byte-level BPE.");
-        if (model.TryGetProperty("continuing_subword_prefix", out var csp) && csp.ValueKind == JsonValueKind.String
-            || model.TryGetProperty("end_of_word_suffix", out var eow) && eow.ValueKind == JsonValueKind.String)
-            throw new NotSupportedException("continuing_subword_prefix / end_of_word_suffix are not supported.");
+        // GPT-2's own file spells "none" as "" rather than null.
+        foreach (var affix in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
+            if (model.TryGetProperty(affix, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text)
+                throw new NotSupportedException($"{affix} '{text}' is not supported (byte-level BPE has none).");
 
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in model.GetProperty("vocab").EnumerateObject()) vocab[entry.Name] = entry.Value.GetInt32();

@@ -94,12 +94,14 @@ internal sealed class PreTokenizer
     private static IEnumerable<string> Gaps(Regex regex, string piece, bool keepMatches)
     {
         var last = 0;
-        foreach (Match m in regex.Matches(piece))
+        var view = CodePointView.Of(piece);
+        foreach (Match m in regex.Matches(view.Text))
         {
             if (m.Length == 0) continue;
-            if (m.Index > last) yield return piece[last..m.Index];
-            if (keepMatches) yield return m.Value;
-            last = m.Index + m.Length;
+            var (start, end) = (view.ToOriginal(m.Index), view.ToOriginal(m.Index + m.Length));
+            if (start > last) yield return piece[last..start];
+            if (keepMatches) yield return piece[start..end];
+            last = end;
         }
         if (last < piece.Length) yield return piece[last..];
     }

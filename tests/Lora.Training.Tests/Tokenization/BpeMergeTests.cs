@@ -102,4 +102,17 @@ public sealed class BpeMergeTests
 
     private const string Llama3Pattern =
         @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    [Fact]
+    public void Empty_subword_affixes_mean_none_and_a_real_one_is_rejected_by_name()
+    {
+        // GPT-2's published tokenizer.json writes "" where others write null.
+        var empty = Gpt2Style(StringMerges).Replace("\"continuing_subword_prefix\":null,\"end_of_word_suffix\":null",
+            "\"continuing_subword_prefix\":\"\",\"end_of_word_suffix\":\"\"");
+        Assert.Equal([10, 3, 13, 14], ByteLevelBpeTokenizer.FromJson(empty).Encode("hello world"));
+
+        var wordPiece = Gpt2Style(StringMerges).Replace("\"continuing_subword_prefix\":null", "\"continuing_subword_prefix\":\"##\"");
+        var e = Assert.Throws<InvalidDataException>(() => ByteLevelBpeTokenizer.FromJson(wordPiece));
+        Assert.Contains("continuing_subword_prefix '##' is not supported", e.Message);
+    }
 }
