@@ -18,16 +18,10 @@ public sealed class TrainingEngine : IDisposable
 {
     private readonly object _lock = new();   // Monitor.Wait/Pulse need an object lock
     private readonly Queue<Action> _exclusive = new();
-    private readonly List<StepRequest> _steps = [];
-    /// <summary>Open sessions: the adapters a pass may wait for (see <see cref="Gathered"/>).</summary>
-    private readonly HashSet<AdapterSession> _training = [];
+    private readonly PassGathering _gathering;
     private readonly FusedStepExecutor _executor;
     private readonly Thread _thread;
     private bool _stopping;
-    private DateTime _lastPassEnd = DateTime.MinValue;
-    private DateTime _lastOpen = DateTime.MinValue;
-    /// <summary>Adapters opened into an idle engine and no pass run since (see <see cref="EngineOptions.BurstQuietPeriod"/>).</summary>
-    private bool _burstOpening;
 
     public TrainingEngine(string baseModelId, LlamaForCausalLM model, ITextTokenizer tokenizer, EngineOptions? options = null)
     {
@@ -36,6 +30,7 @@ public sealed class TrainingEngine : IDisposable
         Tokenizer = tokenizer;
         Options = (options ?? new EngineOptions()).Validate();
         Admission = new AdmissionGate(Options.MemoryBudgetBytes, Options.MaxResidentAdapters);
+        _gathering = new PassGathering(Options, _lock);
         if (Options.TuneNativeAllocator) Runtime.NativeAllocatorTuning.Apply();
         _executor = new FusedStepExecutor(model, tokenizer.PadId, Options.ChunkTokens);
         _thread = new Thread(Loop) { IsBackground = true, Name = $"lora-engine:{baseModelId}" };
@@ -62,12 +57,7 @@ public sealed class TrainingEngine : IDisposable
         try
         {
             var session = await RunAsync(() => AdapterSession.Open(job, layout, resume, Model.Device));
-            lock (_lock)
-            {
-                _burstOpening |= _training.Count == 0;
-                _training.Add(session);
-                _lastOpen = DateTime.UtcNow;
-            }
+            lock (_lock) _gathering.Opened(session);
             return session;
         }
         catch
@@ -84,8 +74,7 @@ public sealed class TrainingEngine : IDisposable
         var request = new StepRequest(session, DateTime.UtcNow);
         lock (_lock)
         {
-            _training.Add(session);
-            _steps.Add(request);
+            _gathering.Enqueue(request);
             Monitor.PulseAll(_lock);
         }
         if (!cancellationToken.CanBeCanceled) return request.Completion.Task;
@@ -94,7 +83,7 @@ public sealed class TrainingEngine : IDisposable
         {
             lock (_lock)
             {
-                if (request.MicroBatchesDone == 0 && _steps.Remove(request)) request.Completion.TrySetCanceled(cancellationToken);
+                if (_gathering.TryWithdraw(request)) request.Completion.TrySetCanceled(cancellationToken);
             }
         });
         request.Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
@@ -143,11 +132,7 @@ public sealed class TrainingEngine : IDisposable
     public Task ReleaseAsync(AdapterSession session) => RunAsync(() =>
     {
         if (session.Released) return true;
-        lock (_lock)
-        {
-            _training.Remove(session);
-            _steps.RemoveAll(r => r.Session == session && r.Completion.TrySetCanceled());
-        }
+        lock (_lock) _gathering.Closed(session);
         session.Released = true;
         session.Parameters.Dispose();
         Admission.Release(session.StateBytes);
@@ -179,65 +164,15 @@ public sealed class TrainingEngine : IDisposable
             List<StepRequest>? pass = null;
             lock (_lock)
             {
-                while (!_stopping && _exclusive.Count == 0 && _steps.Count == 0) Monitor.Wait(_lock);
+                while (!_stopping && _exclusive.Count == 0 && !_gathering.HasRequests) Monitor.Wait(_lock);
                 if (_stopping) break;
                 if (_exclusive.Count > 0) exclusive = _exclusive.Dequeue();
-                else if (Gathered()) pass = Select();
+                else if (_gathering.WaitUntilGathered(() => _stopping || _exclusive.Count > 0)) pass = _gathering.Select();
             }
             exclusive?.Invoke();
             if (pass is not null) RunPass(pass);
         }
-        lock (_lock)
-        {
-            foreach (var r in _steps) r.Completion.TrySetCanceled();
-            _steps.Clear();
-        }
-    }
-
-    /// <summary>Waits (lock held) until every open adapter has a request in, the window closes, or other work arrives.
-    /// Open, not "has stepped before": counting only adapters that had already stepped let the very first request of
-    /// a burst run alone and left a straggler for an extra pass at the end (14 passes instead of 12 in the benchmark).
-    /// An open adapter that is busy elsewhere (checkpoint write, eval) costs at most one window per pass.
-    /// The window opens when the previous pass ended (or at the first request, if that came later): the adapters of
-    /// the last pass re-request from thread-pool continuations, and timing from their first arrival let a
-    /// continuation that ran a few ms late split the next pass in two, each nearly as slow as a full one.</summary>
-    private bool Gathered()
-    {
-        var first = _steps[0].Arrival;
-        var deadline = (first > _lastPassEnd ? first : _lastPassEnd) + Options.GatherWindow;
-        while (!_stopping && _exclusive.Count == 0 && _steps.Count > 0)
-        {
-            var everyoneIn = _steps.Count >= Math.Min(_training.Count, Options.MaxAdaptersPerStep);
-            var until = everyoneIn ? BurstHold(first) : Max(deadline, BurstHold(first));
-            var wait = until - DateTime.UtcNow;
-            if (wait <= TimeSpan.Zero) break;
-            Monitor.Wait(_lock, wait);
-        }
-        return !_stopping && _exclusive.Count == 0 && _steps.Count > 0;
-    }
-
-    /// <summary>When the first pass after idle may start (lock held): once opens have been quiet for the quiet period.</summary>
-    private DateTime BurstHold(DateTime firstRequest) => _burstOpening
-        ? Min(_lastOpen + Options.BurstQuietPeriod, firstRequest + Options.BurstHoldLimit)
-        : DateTime.MinValue;
-
-    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
-    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
-
-    /// <summary>Oldest requests first, so no adapter waits more than ⌈queued / per-pass⌉ passes.</summary>
-    private List<StepRequest> Select()
-    {
-        _burstOpening = false;
-        var pass = new List<StepRequest>();
-        var tokens = 0;
-        foreach (var r in _steps)
-        {
-            if (pass.Count == Options.MaxAdaptersPerStep) break;
-            if (pass.Count > 0 && tokens + r.TokenEstimate > Options.MaxTokensPerStep) continue;
-            pass.Add(r);
-            tokens += r.TokenEstimate;
-        }
-        return pass;
+        lock (_lock) _gathering.CancelAll();
     }
 
     private void RunPass(List<StepRequest> pass)
@@ -255,11 +190,7 @@ public sealed class TrainingEngine : IDisposable
         try { results = _executor.Run(participants); }
         catch (Exception e)
         {
-            lock (_lock)
-            {
-                _steps.RemoveAll(pass.Contains);
-                _lastPassEnd = DateTime.UtcNow;
-            }
+            lock (_lock) _gathering.PassEnded(pass.Contains);
             foreach (var r in pass) r.Completion.TrySetException(e);
             return;
         }
@@ -279,11 +210,7 @@ public sealed class TrainingEngine : IDisposable
             done.Add((r, new TrainingStepResult(r.Session.Step, r.LossSum / r.MicroBatchesDone, r.Tokens, p.LearningRate,
                 res.GradNorm, r.MaxFused, res.Failure)));
         }
-        lock (_lock)
-        {
-            _steps.RemoveAll(r => done.Any(d => d.Item1 == r));
-            _lastPassEnd = DateTime.UtcNow;
-        }
+        lock (_lock) _gathering.PassEnded(r => done.Any(d => d.Item1 == r));
         foreach (var (r, result) in done) r.Completion.TrySetResult(result);
         PassCompleted?.Invoke(new FusedPassReport(pass.Count, tokens, clock.Elapsed, stepped, failed));
     }
