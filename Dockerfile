@@ -28,6 +28,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
+# The built-in base (3 MB) beside the binary, where BuiltinModel.DefaultPath looks: a silo without
+# LORA_BASE_MODEL_PATH (docker-compose, a first `docker run`) serves it; real bases come from a /models volume.
+COPY models/builtin-tiny/ ./models/builtin-tiny/
 # /data holds file storage when LORA_STORAGE=files; /models is where weight volumes are mounted read-only.
 RUN mkdir -p /data /models && chown "$APP_UID" /data
 # Containers must listen on all interfaces for probes, Prometheus and port mappings to reach /health and /metrics.

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Lora.Deploy.Tests.Support;
+using Lora.Silo.Configuration;
+using Xunit.Abstractions;
+
+namespace Lora.Deploy.Tests.Containers;
+
+/// <summary>
+/// The images, built as far as this machine can without a container engine (<see cref="ImageBuildEmulator"/>):
+/// the build stage's real `dotnet restore` / `dotnet publish` over exactly the files its COPY lines bring in, then
+/// the runtime stage's files started with the image's own ENV and ENTRYPOINT. What is not covered: the base images
+/// (Ubuntu's libstdc++ instead of the patched Debian one), apt-get in the runtime stage, and the CUDA build argument,
+/// whose packages are not served here.
+/// </summary>
+public sealed class ContainerImageTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Silo_image_builds_and_its_app_folder_alone_starts_a_healthy_silo_on_the_builtin_model()
+    {
+        using var image = new ImageBuildEmulator(RepoPaths.Root, RepoPaths.Of("Dockerfile"));
+        var runtime = image.Build("runtime");
+        Assert.Equal(["dotnet", "Lora.Silo.dll"], runtime.Entrypoint);
+        Assert.Equal(SiloOptions.All.Where(o => o.EnvVar is "LORA_SILO_PORT" or "LORA_GATEWAY_PORT" or "LORA_HTTP_PORT")
+            .Select(o => o.Default).Order(), runtime.Exposed.Order());
+        Assert.Equal("$APP_UID", runtime.User);
+        Assert.Contains("/health", runtime.Healthcheck);
+        Assert.All(runtime.SkippedRuns, r => Assert.DoesNotContain("dotnet", r));
+
+        int silo = FreePort(), gateway = FreePort(), http = FreePort();
+        var start = new ProcessStartInfo("dotnet", runtime.Entrypoint.Skip(1))
+        {
+            WorkingDirectory = runtime.HostPath(runtime.WorkDir), RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        // The image's ENV as it declares it (container paths mapped), ports moved off the defaults other tests may hold.
+        foreach (var (name, value) in runtime.Env) start.Environment[name] = value.StartsWith('/') ? runtime.HostPath(value) : value;
+        start.Environment["LORA_SILO_PORT"] = silo.ToString();
+        start.Environment["LORA_GATEWAY_PORT"] = gateway.ToString();
+        start.Environment["LORA_HTTP_PORT"] = http.ToString();
+        start.Environment.Remove("LORA_BUILTIN_MODEL");   // the model must come from the image, not from this checkout
+        using var process = Process.Start(start)!;
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            HttpStatusCode? status = null;
+            while (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                try { status = (await client.GetAsync($"http://127.0.0.1:{http}/health")).StatusCode; }
+                catch (HttpRequestException) { }
+                if (status == HttpStatusCode.OK) break;
+                await Task.Delay(500);
+            }
+            Assert.True(status == HttpStatusCode.OK, $"silo from the image's /app never became healthy (last {status}, exited {process.HasExited}):\n"
+                + string.Join("\n", log.TakeLast(40)));
+            var metrics = await client.GetStringAsync($"http://127.0.0.1:{http}/metrics");
+            Assert.Contains(metrics.Split('\n'), l => l.StartsWith("lora_base_model_bytes{") && l.Contains("base_model=\"builtin-tiny\""));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            foreach (var line in log.TakeLast(15)) output.WriteLine(line);
+        }
+    }
+
+    [Fact]
+    public async Task Cli_image_builds_and_its_lora_command_trains_a_demo_job_on_the_builtin_model()
+    {
+        using var image = new ImageBuildEmulator(RepoPaths.Root, RepoPaths.Of("Dockerfile.cli"));
+        var runtime = image.Build("runtime");
+        Assert.Equal(["/app/lora"], runtime.Entrypoint);
+        var outDir = runtime.HostPath("demo-out");
+        var start = new ProcessStartInfo(runtime.HostPath(runtime.Entrypoint[0]), ["demo", "--jobs", "1", "--steps", "3", "--out", outDir, "--json"])
+        {
+            WorkingDirectory = runtime.HostPath(runtime.WorkDir), RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment.Remove("LORA_BUILTIN_MODEL");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"lora demo from the image exited {process.ExitCode}:\n{await stdout}\n{await stderr}");
+        Assert.Single(Directory.GetFiles(outDir, "adapter_model.safetensors", SearchOption.AllDirectories));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
