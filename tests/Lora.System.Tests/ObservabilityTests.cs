@@ -109,7 +109,7 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
 
     private async Task AssertPrometheusScrapesAsync()
     {
-        await using var prometheus = await PrometheusServer.StartAsync([$"127.0.0.1:{_silo.HttpPort}"]);
+        await using var prometheus = await PrometheusServer.StartAsync([$"127.0.0.1:{_silo.HttpPort}"], _silo.Name);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         string health = "", lastError = "";
         while (health != "up")
@@ -121,18 +121,21 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
             health = targets[0].GetProperty("health").GetString()!;
             lastError = targets[0].GetProperty("lastError").GetString()!;
         }
+        var baseModel = "";
         for (var result = 0; result == 0;)
         {
             Assert.True(DateTime.UtcNow < deadline, "prometheus has no lora_training_steps_total sample");
-            var data = await prometheus.ApiAsync("/api/v1/query?query=lora_training_steps_total");
-            result = data.GetProperty("result").GetArrayLength();
+            var series = await prometheus.QueryAsync("lora_training_steps_total");
+            result = series.GetArrayLength();
             if (result > 0)
             {
-                var value = double.Parse(data.GetProperty("result")[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
+                var value = double.Parse(series[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
                 Assert.True(value > 0, $"lora_training_steps_total = {value} in prometheus");
+                baseModel = series[0].GetProperty("metric").GetProperty("base_model").GetString()!;
             }
             else await Task.Delay(500);
         }
+        await DashboardCheck.AssertQueriesAnswerAsync(prometheus, _silo.Name, baseModel, output);
     }
 
     public async Task DisposeAsync()

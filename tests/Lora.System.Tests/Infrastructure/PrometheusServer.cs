@@ -23,7 +23,8 @@ internal sealed class PrometheusServer : IAsyncDisposable
     public int Port { get; }
     public string LogPath => Path.Combine(_dir, "prometheus.log");
 
-    public static async Task<PrometheusServer> StartAsync(IEnumerable<string> targets)
+    /// <param name="silo">The <c>silo</c> target label, attached the way deploy/prometheus/prometheus.yml does.</param>
+    public static async Task<PrometheusServer> StartAsync(IEnumerable<string> targets, string silo)
     {
         ExternalTool.Require("prometheus", "prometheus");
         var dir = Directory.CreateTempSubdirectory("lora-prometheus-").FullName;
@@ -38,6 +39,8 @@ internal sealed class PrometheusServer : IAsyncDisposable
                 metrics_path: /metrics
                 static_configs:
                   - targets: [{string.Join(", ", targets.Select(t => $"\"{t}\""))}]
+                    labels:
+                      silo: "{silo}"
             """);
         // sh only redirects output to the log; exec keeps the prometheus pid the one we kill.
         var info = new ProcessStartInfo("sh") { UseShellExecute = false };
@@ -60,6 +63,10 @@ internal sealed class PrometheusServer : IAsyncDisposable
         }
         throw new InvalidOperationException($"prometheus not ready: {File.ReadAllText(LogPath)}");
     }
+
+    /// <summary>Runs an instant PromQL query; a query Prometheus rejects fails the test with its error.</summary>
+    public async Task<JsonElement> QueryAsync(string promQl) =>
+        (await ApiAsync("/api/v1/query?query=" + Uri.EscapeDataString(promQl))).GetProperty("result");
 
     public async Task<JsonElement> ApiAsync(string pathAndQuery)
     {
