@@ -21,7 +21,8 @@ public sealed partial class AdapterGrain
         {
             var (lora, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
             // Grain state may only be touched on the activation's scheduler: read it before leaving for the pool.
-            var text = job.State.Dataset;
+            var text = StoredDataset();
+            if (text.Length == 0 && _prepared is null) { await Finish(JobState.Failed, "the job's stored dataset is missing."); return; }
             var data = _prepared ?? await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(text, spec.DatasetName),
                 host.Model.Tokenizer, host.Model.Config.VocabSize, training.SeqLen, training.EvalFraction, training.Seed), cancel);
             _prepared = null;
@@ -121,7 +122,11 @@ public sealed partial class AdapterGrain
         job.State.State = state;
         job.State.Error = error;
         job.State.UpdatedAt = DateTimeOffset.UtcNow;
+        job.State.Dataset = "";
         await job.WriteStateAsync();
+        // A finished job never reads its data again (the hash still recognises a repeated submission). If the silo
+        // dies before this, the reminder (unregistered below, after it) fires and drops the dataset.
+        if (dataset.RecordExists) await dataset.ClearStateAsync();
         host.Metrics.RecordJobState(this.GetPrimaryKeyString(), state, error);
         if (state != JobState.Completed) LogEnded(logger, job.State.Spec?.JobId ?? "?", state, error);
         var reminder = await this.GetReminder(ReminderName);

@@ -19,6 +19,7 @@ namespace Lora.Grains.Jobs;
 public sealed partial class AdapterGrain(
     [PersistentState("job", AdapterGrain.StorageName)] IPersistentState<AdapterJobState> job,
     [PersistentState("adapter", AdapterGrain.StorageName)] IPersistentState<AdapterCheckpointState> adapter,
+    [PersistentState("dataset", AdapterGrain.StorageName)] IPersistentState<AdapterDatasetState> dataset,
     SiloModelHost host,
     ILogger<AdapterGrain> logger) : Grain, IAdapterGrain, IRemindable
 {
@@ -63,18 +64,18 @@ public sealed partial class AdapterGrain(
 
     public async Task<JobStatus> Submit(JobSpec spec)
     {
-        var dataset = _upload.Assemble();
+        var jsonl = _upload.Assemble();
         if (job.State.Spec is { } existing)
         {
-            if (existing.SameAs(spec) && (dataset.Length == 0 || dataset == job.State.Dataset)) return Status();
+            if (existing.SameAs(spec) && (jsonl.Length == 0 || Sha256(jsonl) == StoredDatasetSha256())) return Status();
             throw new ArgumentException($"job '{spec.JobId}' already exists with a different spec or dataset; choose another job id.");
         }
         var (_, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
-        if (dataset.Length == 0) throw new ArgumentException("job dataset is empty: upload at least one JSONL record.");
+        if (jsonl.Length == 0) throw new ArgumentException("job dataset is empty: upload at least one JSONL record.");
         // Parse and tokenise once up front so a bad line is rejected before anything is stored.
         try
         {
-            _prepared = await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(dataset, spec.DatasetName), host.Model.Tokenizer,
+            _prepared = await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(jsonl, spec.DatasetName), host.Model.Tokenizer,
                 host.Model.Config.VocabSize, training.SeqLen, training.EvalFraction, training.Seed));
         }
         catch (FormatException e)
@@ -83,8 +84,11 @@ public sealed partial class AdapterGrain(
             throw new ArgumentException(e.Message);
         }
 
+        // The dataset first: a stored job record never names a dataset that is not stored.
+        dataset.State.Jsonl = jsonl;
+        await dataset.WriteStateAsync();
         job.State.Spec = spec;
-        job.State.Dataset = dataset;
+        job.State.DatasetSha256 = Sha256(jsonl);
         job.State.State = JobState.Queued;
         job.State.UpdatedAt = DateTimeOffset.UtcNow;
         await job.WriteStateAsync();
@@ -145,7 +149,12 @@ public sealed partial class AdapterGrain(
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (job.State.State is JobState.Queued or JobState.Running) EnsureLoop();
-        else if (await this.GetReminder(reminderName) is { } stale) await this.UnregisterReminder(stale);
+        else
+        {
+            // A silo that died inside Finish left the reminder, and maybe the dataset, behind.
+            if (dataset.RecordExists) await dataset.ClearStateAsync();
+            if (await this.GetReminder(reminderName) is { } stale) await this.UnregisterReminder(stale);
+        }
     }
 
     private void EnsureLoop()
@@ -154,6 +163,15 @@ public sealed partial class AdapterGrain(
         _cancel = new CancellationTokenSource();
         _loop = TrainAsync(_cancel.Token);
     }
+
+    /// <summary>The stored JSONL: its own state, or the job record for records written before it had one.</summary>
+    private string StoredDataset() => dataset.State.Jsonl.Length > 0 ? dataset.State.Jsonl : job.State.Dataset;
+
+    private string? StoredDatasetSha256() =>
+        job.State.DatasetSha256 ?? (job.State.Dataset.Length > 0 ? Sha256(job.State.Dataset) : null);
+
+    private static string Sha256(string text) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 
     private JobStatus Status()
     {
