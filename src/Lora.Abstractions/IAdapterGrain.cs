@@ -28,6 +28,11 @@ public interface IAdapterGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("Cancel")]
     Task<JobStatus> Cancel();
 
+    /// <summary>Cancels the job if it has not ended, then erases everything it stored (record, checkpoint or adapter,
+    /// dataset, reminder) and its index entry, so the id can be used again. False when there was no such job.</summary>
+    [AlwaysInterleave, Alias("Delete")]
+    Task<bool> Delete();
+
     /// <summary>The finished adapter in PEFT format; fails unless the job completed.</summary>
     [AlwaysInterleave, Alias("DownloadAdapter")]
     Task<AdapterFiles> DownloadAdapter();

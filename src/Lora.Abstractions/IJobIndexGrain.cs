@@ -12,4 +12,8 @@ public interface IJobIndexGrain : IGrainWithIntegerKey
 
     [Alias("List")]
     Task<IReadOnlyList<JobRef>> List();
+
+    /// <summary>Forgets a deleted job; false when the id was not indexed.</summary>
+    [Alias("Remove")]
+    Task<bool> Remove(string jobId);
 }

@@ -17,6 +17,10 @@ public sealed partial class LoraClusterClient
     /// <summary>Cancels a job; returns its status afterwards (cancelling a finished job leaves it unchanged).</summary>
     public async Task<JobStatus> CancelAsync(string jobId) => await (await ResolveAsync(jobId)).Cancel();
 
+    /// <summary>Cancels the job if it is still running and erases everything the cluster stored for it (record,
+    /// checkpoint or adapter, dataset); the id can then be reused. Throws "no job 'x'" for an unknown id.</summary>
+    public async Task DeleteAsync(string jobId) => await (await ResolveAsync(jobId)).Delete();
+
     /// <summary>Downloads the finished adapter into <paramref name="outDir"/> as adapter_model.safetensors +
     /// adapter_config.json, each written to a temporary file and then moved into place.</summary>
     public async Task<DownloadedAdapter> DownloadAdapterAsync(string jobId, string outDir, CancellationToken ct = default)

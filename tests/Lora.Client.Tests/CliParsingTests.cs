@@ -57,12 +57,14 @@ public sealed class CliParsingTests
     [InlineData("watch a b c")]
     [InlineData("wait a b --timeout 2.5 --json")]
     [InlineData("cancel a")]
+    [InlineData("delete a --json")]
     [InlineData("download a --out dir")]
     public void Commands_parse(string line) => Assert.Empty(Root().Parse(line).Errors);
 
     [Theory]
     [InlineData("status")]
     [InlineData("download a")]
+    [InlineData("delete")]
     [InlineData("wait")]
     [InlineData("watch")]
     public void Missing_arguments_are_errors(string line) => Assert.NotEmpty(Root().Parse(line).Errors);

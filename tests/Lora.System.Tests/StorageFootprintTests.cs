@@ -5,12 +5,13 @@ using Xunit.Abstractions;
 
 namespace Lora.System.Tests;
 
-/// <summary>What a job leaves in a real silo's file storage: the dataset once, and only while the job runs.</summary>
+/// <summary>What a job leaves in a real silo's file storage: the dataset once, and only while the job runs; nothing
+/// once deleted.</summary>
 [Collection(SystemCollection.Name)]
 public sealed class StorageFootprintTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Checkpoints_rewrite_a_small_job_record_and_a_finished_job_keeps_no_dataset()
+    public async Task Checkpoints_rewrite_a_small_job_record_a_finished_job_keeps_no_dataset_and_a_deleted_one_nothing()
     {
         var root = Directory.CreateTempSubdirectory("lora-footprint-").FullName;
         await using var silo = await SiloProcess.StartAsync("footprint", root);
@@ -45,6 +46,15 @@ public sealed class StorageFootprintTests(ITestOutputHelper output)
         Assert.Equal(JobState.Completed, (await client.StartTrainingAsync(spec, data)).State);
         var e = await Assert.ThrowsAnyAsync<Exception>(() => client.StartTrainingAsync(spec, records));
         Assert.Contains("different spec or dataset", e.Message);
+
+        // Deleting leaves nothing of the job on disk, and the id is free again.
+        await client.DeleteAsync(spec.JobId);
+        Assert.Empty(Files(grains, "job"));
+        Assert.Empty(Files(grains, "adapter"));
+        Assert.Empty(Files(grains, "dataset"));
+        Assert.Contains("no job", (await Assert.ThrowsAsync<LoraClientException>(() => client.GetStatusAsync(spec.JobId))).Message);
+        Assert.DoesNotContain(await client.ListJobsAsync(), j => j.JobId == spec.JobId);
+        Assert.Equal(JobState.Queued, (await client.StartTrainingAsync(spec with { Steps = 2 }, records)).State);
     }
 
     private static FileInfo[] Files(string grains, string state) =>

@@ -133,6 +133,28 @@ public sealed partial class AdapterGrain(
         return Status();
     }
 
+    public async Task<bool> Delete()
+    {
+        var key = this.GetPrimaryKeyString();
+        var existed = job.State.Spec is not null;
+        if (existed)
+        {
+            await Cancel();   // returns at once for an ended job; otherwise the loop stops at its next step boundary
+            if (adapter.RecordExists) await adapter.ClearStateAsync();
+            if (dataset.RecordExists) await dataset.ClearStateAsync();
+            if (await this.GetReminder(ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
+            // The record last: a delete cut short still shows the job, and deleting again finishes the work.
+            await job.ClearStateAsync();
+            host.Metrics.ForgetJob(key);
+            LogDeleted(logger, AdapterKeys.JobIdOf(key));
+        }
+        _upload.Clear();
+        _prepared = null;
+        await GrainFactory.GetGrain<IJobIndexGrain>(0).Remove(AdapterKeys.JobIdOf(key));
+        DeactivateOnIdle();
+        return existed;
+    }
+
     public Task<AdapterFiles> DownloadAdapter()
     {
         if (job.State.State != JobState.Completed || adapter.State.AdapterSafetensors is null)
@@ -207,6 +229,9 @@ public sealed partial class AdapterGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} paused by a storage error, resumes from its last stored checkpoint: {Error}")]
     private static partial void LogStorageTrouble(ILogger logger, string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} deleted with everything it stored")]
+    private static partial void LogDeleted(ILogger logger, string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ended {State}: {Error}")]
     private static partial void LogEnded(ILogger logger, string jobId, JobState state, string? error);

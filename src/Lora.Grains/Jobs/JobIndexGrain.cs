@@ -21,6 +21,13 @@ public sealed class JobIndexGrain(
     public Task<JobRef?> Find(string jobId) => Task.FromResult(index.State.Jobs.GetValueOrDefault(jobId));
 
     public Task<IReadOnlyList<JobRef>> List() => Task.FromResult<IReadOnlyList<JobRef>>(index.State.Jobs.Values.ToList());
+
+    public async Task<bool> Remove(string jobId)
+    {
+        if (!index.State.Jobs.Remove(jobId)) return false;
+        await index.WriteStateAsync();
+        return true;
+    }
 }
 
 [GenerateSerializer, Alias("lora.JobIndexState")]

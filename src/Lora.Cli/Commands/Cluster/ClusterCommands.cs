@@ -15,6 +15,7 @@ public static class ClusterCommands
         root.Subcommands.Add(WatchCommand.Create());
         root.Subcommands.Add(WaitCommand.Create());
         root.Subcommands.Add(CancelCommand.Create());
+        root.Subcommands.Add(DeleteCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
         return root;
     }
