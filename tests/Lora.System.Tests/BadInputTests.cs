@@ -40,14 +40,14 @@ public sealed class BadInputTests(ITestOutputHelper output)
             while ((await client.GetStatusAsync(spec.JobId)).Step < 12) await Task.Delay(100);
             first.Kill();
         }
-        // Damage the checkpoint's magic number inside the stored adapter state: the storage envelope still reads,
-        // so it is the grain's own checkpoint validation that has to catch it.
+        // Damage one parameter byte of the checkpoint inside the stored adapter state: the storage envelope still
+        // reads, so it is the checkpoint's own checksum that has to catch it.
         // "*.bin" only: a SIGKILL during an atomic write leaves a stray .tmp beside the intact state file.
         var file = Directory.GetFiles(Path.Combine(root, "grains", "adapter"), "*.bin").Single();
         var bytes = await File.ReadAllBytesAsync(file);
-        var at = bytes.AsSpan().IndexOf("1KCL"u8);
+        var at = bytes.AsSpan().IndexOf("2KCL"u8);
         Assert.True(at >= 0, "no checkpoint magic in the stored adapter state");
-        bytes[at] ^= 0xFF;
+        bytes[at + 64] ^= 0x01;
         await File.WriteAllBytesAsync(file, bytes);
 
         await using var second = await SiloProcess.StartAsync("after", root);
@@ -55,7 +55,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
         var status = (await TestJobs.WaitFinalAsync(again, [spec.JobId], TimeSpan.FromMinutes(1)))[spec.JobId];
         output.WriteLine($"{status.State}: {status.Error}");
         Assert.Equal(JobState.Failed, status.State);
-        Assert.Contains("checkpoint is corrupt", status.Error ?? "", StringComparison.Ordinal);
+        Assert.Contains("checkpoint is corrupt: checkpoint: checksum mismatch", status.Error ?? "", StringComparison.Ordinal);
         Assert.True(await second.IsHealthyAsync(), second.LogTail());
     }
 

@@ -71,6 +71,7 @@ public sealed partial class AdapterGrain(
             throw new ArgumentException($"job '{spec.JobId}' already exists with a different spec or dataset; choose another job id.");
         }
         var (_, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
+        host.Engine.EnsureFits(training);
         if (jsonl.Length == 0) throw new ArgumentException("job dataset is empty: upload at least one JSONL record.");
         // Parse and tokenise once up front so a bad line is rejected before anything is stored.
         try

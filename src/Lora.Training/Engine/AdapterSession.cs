@@ -45,6 +45,14 @@ public sealed class AdapterSession
                 parameters.M.copy_(m);
                 parameters.V.copy_(v);
             }
+            // libtorch aborts the whole process (not an exception) on a state of the wrong size, e.g. one saved by a
+            // generator of another device type: check it here, where a bad checkpoint can still just fail its job.
+            using (var current = parameters.Generator.get_state())
+            {
+                if (current.shape[0] != resume.GeneratorState.Length)
+                    throw new InvalidDataException($"checkpoint: the dropout generator state has {resume.GeneratorState.Length} bytes; " +
+                        $"this silo's {device.type} generator needs {current.shape[0]} (saved on another device type?).");
+            }
             using (var state = tensor(resume.GeneratorState, dtype: ScalarType.Byte)) parameters.Generator.set_state(state);
             return new AdapterSession(job, parameters, new DataCursor(job.Train, job.Training.Seed, resume.Cursor), resume.Step);
         }

@@ -31,6 +31,7 @@ public sealed class AdmissionGate(long budgetBytes, int maxAdapters)
             {
                 if (node.List is null) return;   // already admitted
                 _waiting.Remove(node);
+                AdmitHeads();   // the waiters it held back may fit now
             }
             node.Value.Item2.TrySetCanceled(cancellationToken);
         });
@@ -43,12 +44,18 @@ public sealed class AdmissionGate(long budgetBytes, int maxAdapters)
         {
             _usedBytes -= bytes;
             _resident--;
-            while (_waiting.First is { } first && Fits(first.Value.Bytes))
-            {
-                _waiting.RemoveFirst();
-                Take(first.Value.Bytes);
-                first.Value.Admitted.TrySetResult();
-            }
+            AdmitHeads();
+        }
+    }
+
+    /// <summary>Admits waiters from the front while they fit (lock held).</summary>
+    private void AdmitHeads()
+    {
+        while (_waiting.First is { } first && Fits(first.Value.Bytes))
+        {
+            _waiting.RemoveFirst();
+            Take(first.Value.Bytes);
+            first.Value.Admitted.TrySetResult();
         }
     }
 

@@ -34,7 +34,10 @@ internal static class GroupUpdate
                 results[i] = new ParticipantResult(loss, tokens[i], false, double.NaN, null);
                 continue;
             }
-            if (p.Parameters.TakePendingGradient() is { } pending) grad[j].add_(pending);
+            if (p.Parameters.TakePendingGradient() is { } pending)
+            {
+                using (pending) grad[j].add_(pending);   // detached from every scope when it was stored: ours to free
+            }
             update.Add(j);
         }
         if (update.Count == 0) return;

@@ -24,14 +24,11 @@ internal sealed class PassGathering(EngineOptions options, object engineLock)
         _lastOpen = DateTime.UtcNow;
     }
 
-    public void Enqueue(StepRequest request)
-    {
-        _open.Add(request.Session);
-        _waiting.Add(request);
-    }
+    /// <summary>Queues a step of an open session (the engine checks, under its lock, that it was not released).</summary>
+    public void Enqueue(StepRequest request) => _waiting.Add(request);
 
     /// <summary>Takes back a request no pass has started on (a cancelled step); false once one has.</summary>
-    public bool TryWithdraw(StepRequest request) => request.MicroBatchesDone == 0 && _waiting.Remove(request);
+    public bool TryWithdraw(StepRequest request) => request is { MicroBatchesDone: 0, InPass: false } && _waiting.Remove(request);
 
     /// <summary>The session no longer trains: nothing waits for it, and its queued request is cancelled.</summary>
     public void Closed(AdapterSession session)
@@ -73,7 +70,7 @@ internal sealed class PassGathering(EngineOptions options, object engineLock)
     {
         _burstOpening = false;
         var pass = new List<StepRequest>();
-        var tokens = 0;
+        long tokens = 0;
         foreach (var r in _waiting)
         {
             if (pass.Count == options.MaxAdaptersPerStep) break;
@@ -81,12 +78,14 @@ internal sealed class PassGathering(EngineOptions options, object engineLock)
             pass.Add(r);
             tokens += r.TokenEstimate;
         }
+        foreach (var r in pass) r.InPass = true;
         return pass;
     }
 
     /// <summary>Drops the requests the pass finished (the others stay queued for their next micro-batch).</summary>
-    public void PassEnded(Predicate<StepRequest> finished)
+    public void PassEnded(IEnumerable<StepRequest> pass, Predicate<StepRequest> finished)
     {
+        foreach (var r in pass) r.InPass = false;
         _waiting.RemoveAll(finished);
         _lastPassEnd = DateTime.UtcNow;
     }

@@ -6,6 +6,9 @@ internal sealed class StepRequest(AdapterSession session, DateTime arrival)
     public AdapterSession Session { get; } = session;
     public DateTime Arrival { get; } = arrival;
     public int MicroBatchesDone { get; set; }
+    /// <summary>Set (under the engine lock) once a pass has taken the request: from then on it can no longer be
+    /// withdrawn, since the pass will move the adapter's cursor and maybe its parameters whatever the caller wants.</summary>
+    public bool InPass { get; set; }
     public double LossSum { get; set; }
     public int Tokens { get; set; }
     public int MaxFused { get; set; }
@@ -14,5 +17,5 @@ internal sealed class StepRequest(AdapterSession session, DateTime arrival)
     public int MicroBatchesPerStep => Session.Job.Training.GradientAccumulation;
     public bool LastMicroBatch => MicroBatchesDone + 1 == MicroBatchesPerStep;
     /// <summary>Upper bound on the padded tokens this request adds to a pass.</summary>
-    public int TokenEstimate => Session.Job.Training.BatchSize * Session.Job.Training.SeqLen;
+    public long TokenEstimate => (long)Session.Job.Training.BatchSize * Session.Job.Training.SeqLen;
 }

@@ -17,7 +17,8 @@ namespace Lora.Training.Engine;
 public sealed class TrainingEngine : IDisposable
 {
     private readonly object _lock = new();   // Monitor.Wait/Pulse need an object lock
-    private readonly Queue<Action> _exclusive = new();
+    /// <summary>Work between passes; Fail completes an item the engine will never run (it was disposed first).</summary>
+    private readonly Queue<(Action Run, Action<Exception> Fail)> _exclusive = new();
     private readonly PassGathering _gathering;
     private readonly FusedStepExecutor _executor;
     private readonly Thread _thread;
@@ -50,6 +51,7 @@ public sealed class TrainingEngine : IDisposable
     public async Task<AdapterSession> OpenAsync(AdapterJob job, AdapterCheckpoint? resume = null, CancellationToken cancellationToken = default)
     {
         job.Training.Validate(Model.Config.MaxPositionEmbeddings);
+        EnsureFits(job.Training);
         if (job.Train.Count == 0) throw new ArgumentException($"job '{job.JobId}': the training split has no examples.");
         var layout = new AdapterLayout(Model.Config, job.Lora);
         var bytes = 4 * layout.Size * sizeof(float);
@@ -67,13 +69,26 @@ public sealed class TrainingEngine : IDisposable
         }
     }
 
+    /// <summary>Throws, naming the fields, when one micro-batch of the job exceeds what a pass may hold: such a job
+    /// would run alone in over-sized passes that can exhaust the silo's memory and fail every adapter fused with it.</summary>
+    public void EnsureFits(TrainingSettings training)
+    {
+        var tokens = (long)training.BatchSize * training.SeqLen;
+        if (tokens > Options.MaxTokensPerStep)
+            throw new ArgumentException($"training fields 'batch_size' × 'seq_len' = {training.BatchSize} × {training.SeqLen} = {tokens} tokens " +
+                $"per micro-batch exceed this silo's limit of {Options.MaxTokensPerStep} (engine option 'max_tokens_per_step'); " +
+                "use gradient accumulation ('grad_accum') for larger batches.");
+    }
+
     /// <summary>One optimizer step (all its micro-batches), fused with whatever other adapters are stepping.</summary>
     public Task<TrainingStepResult> StepAsync(AdapterSession session, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(session.Released, session);
         var request = new StepRequest(session, DateTime.UtcNow);
         lock (_lock)
         {
+            // Under the lock that ReleaseAsync and Dispose take: a request can never reach a pass after either.
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            ObjectDisposedException.ThrowIf(session.Released, session);
             _gathering.Enqueue(request);
             Monitor.PulseAll(_lock);
         }
@@ -131,9 +146,12 @@ public sealed class TrainingEngine : IDisposable
     /// <summary>Frees the adapter's tensors and its admission budget.</summary>
     public Task ReleaseAsync(AdapterSession session) => RunAsync(() =>
     {
-        if (session.Released) return true;
-        lock (_lock) _gathering.Closed(session);
-        session.Released = true;
+        lock (_lock)
+        {
+            if (session.Released) return true;
+            _gathering.Closed(session);
+            session.Released = true;
+        }
         session.Parameters.Dispose();
         Admission.Release(session.StateBytes);
         return true;
@@ -146,11 +164,11 @@ public sealed class TrainingEngine : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
-            _exclusive.Enqueue(() =>
+            _exclusive.Enqueue((() =>
             {
                 try { completion.SetResult(work()); }
                 catch (Exception e) { completion.SetException(e); }
-            });
+            }, e => completion.TrySetException(e)));
             Monitor.PulseAll(_lock);
         }
         return completion.Task;
@@ -160,7 +178,7 @@ public sealed class TrainingEngine : IDisposable
     {
         while (true)
         {
-            Action? exclusive = null;
+            (Action Run, Action<Exception> Fail)? exclusive = null;
             List<StepRequest>? pass = null;
             lock (_lock)
             {
@@ -169,50 +187,59 @@ public sealed class TrainingEngine : IDisposable
                 if (_exclusive.Count > 0) exclusive = _exclusive.Dequeue();
                 else if (_gathering.WaitUntilGathered(() => _stopping || _exclusive.Count > 0)) pass = _gathering.Select();
             }
-            exclusive?.Invoke();
+            exclusive?.Run();
             if (pass is not null) RunPass(pass);
         }
-        lock (_lock) _gathering.CancelAll();
+        lock (_lock)
+        {
+            _gathering.CancelAll();
+            // Queued just before Dispose (a grain releasing its session during silo shutdown): answer, never hang.
+            while (_exclusive.TryDequeue(out var item)) item.Fail(new ObjectDisposedException(nameof(TrainingEngine)));
+        }
     }
 
     private void RunPass(List<StepRequest> pass)
     {
         var clock = Stopwatch.StartNew();
-        var participants = pass.Select(r =>
+        int stepped = 0, failed = 0, tokens = 0;
+        var done = new List<(StepRequest Request, TrainingStepResult Result)>();
+        try
         {
-            var s = r.Session;
-            var lr = LearningRateSchedule.At(s.Job.Training, s.Step);
-            var batch = s.Cursor.NextBatch(s.Job.Training.BatchSize).Examples;
-            return new StepParticipant(s.Parameters, batch, s.Job.Training, s.Step + 1, lr, r.LastMicroBatch);
-        }).ToList();
-
-        IReadOnlyList<ParticipantResult> results;
-        try { results = _executor.Run(participants); }
+            var participants = pass.Select(r =>
+            {
+                var s = r.Session;
+                var lr = LearningRateSchedule.At(s.Job.Training, s.Step);
+                var batch = s.Cursor.NextBatch(s.Job.Training.BatchSize).Examples;
+                return new StepParticipant(s.Parameters, batch, s.Job.Training, s.Step + 1, lr, r.LastMicroBatch);
+            }).ToList();
+            var results = _executor.Run(participants);
+            for (int i = 0; i < pass.Count; i++)
+            {
+                var (r, p, res) = (pass[i], participants[i], results[i]);
+                r.MicroBatchesDone++;
+                r.LossSum += res.Loss;
+                r.Tokens += res.Tokens;
+                r.MaxFused = Math.Max(r.MaxFused, pass.Count);
+                tokens += res.Tokens;
+                if (res.Failure is null && !res.Stepped) continue;
+                if (res.Stepped) { r.Session.Step++; stepped++; } else failed++;
+                done.Add((r, new TrainingStepResult(r.Session.Step, r.LossSum / r.MicroBatchesDone, r.Tokens, p.LearningRate,
+                    res.GradNorm, r.MaxFused, res.Failure)));
+            }
+        }
         catch (Exception e)
         {
-            lock (_lock) _gathering.PassEnded(pass.Contains);
+            // Whatever broke (a pass out of memory, a data or schedule fault) fails these steps, never the engine
+            // thread. Adapters a failed pass may have half-updated are the callers' to drop: the grain resumes from
+            // its last checkpoint.
+            lock (_lock) _gathering.PassEnded(pass, pass.Contains);
             foreach (var r in pass) r.Completion.TrySetException(e);
             return;
         }
-
-        int stepped = 0, failed = 0, tokens = 0;
-        var done = new List<(StepRequest, TrainingStepResult)>();
-        for (int i = 0; i < pass.Count; i++)
-        {
-            var (r, p, res) = (pass[i], participants[i], results[i]);
-            r.MicroBatchesDone++;
-            r.LossSum += res.Loss;
-            r.Tokens += res.Tokens;
-            r.MaxFused = Math.Max(r.MaxFused, pass.Count);
-            tokens += res.Tokens;
-            if (res.Failure is null && !res.Stepped) continue;
-            if (res.Stepped) { r.Session.Step++; stepped++; } else failed++;
-            done.Add((r, new TrainingStepResult(r.Session.Step, r.LossSum / r.MicroBatchesDone, r.Tokens, p.LearningRate,
-                res.GradNorm, r.MaxFused, res.Failure)));
-        }
-        lock (_lock) _gathering.PassEnded(r => done.Any(d => d.Item1 == r));
+        lock (_lock) _gathering.PassEnded(pass, r => done.Any(d => d.Request == r));
         foreach (var (r, result) in done) r.Completion.TrySetResult(result);
-        PassCompleted?.Invoke(new FusedPassReport(pass.Count, tokens, clock.Elapsed, stepped, failed));
+        try { PassCompleted?.Invoke(new FusedPassReport(pass.Count, tokens, clock.Elapsed, stepped, failed)); }
+        catch (Exception e) { Trace.TraceError($"lora-engine {BaseModelId}: a PassCompleted observer threw: {e}"); }   // metrics must not stop training
     }
 
     public void Dispose()
