@@ -17,8 +17,9 @@ public sealed record TinyModelSpec(
 
     public string ConfigJson() => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
     {
-        ["architectures"] = new[] { "LlamaForCausalLM" },
-        ["model_type"] = "llama",
+        ["architectures"] = new[] { QkvBias ? "Qwen2ForCausalLM" : "LlamaForCausalLM" },
+        // q/k/v biases without an o_proj bias are Qwen2's layout; Llama's attention_bias also biases o_proj.
+        ["model_type"] = QkvBias ? "qwen2" : "llama",
         ["vocab_size"] = VocabSize,
         ["hidden_size"] = HiddenSize,
         ["intermediate_size"] = IntermediateSize,

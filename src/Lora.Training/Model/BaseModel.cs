@@ -36,7 +36,13 @@ public sealed class BaseModel(string id, string path, LlamaForCausalLM model, IT
         var stateDict = HfCheckpointReader.ReadStateDict(modelDir);
         try
         {
-            StateDictBinder.Bind(stateDict, model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
+            var bound = StateDictBinder.Bind(stateDict, model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
+            // A tensor with no place in the model means config.json does not describe this checkpoint (a bias or
+            // layer the config did not announce); dropping it would run a different model. Rotary caches are derived.
+            var unplaced = bound.Ignored.Where(n => !n.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)).ToList();
+            if (unplaced.Count > 0)
+                throw new InvalidDataException($"{modelDir}: checkpoint tensors with no place in the model config.json describes " +
+                    $"({unplaced.Count}): {string.Join(", ", unplaced.Take(8))}{(unplaced.Count > 8 ? ", …" : "")}");
         }
         catch
         {

@@ -24,7 +24,7 @@ public sealed class LlamaAttention : nn.Module
         q_proj = new FrozenLinear(qIn, qOut, config.AttentionBias, dtype, device, "q_proj");
         k_proj = new FrozenLinear(qIn, kvOut, config.AttentionBias, dtype, device, "k_proj");
         v_proj = new FrozenLinear(qIn, kvOut, config.AttentionBias, dtype, device, "v_proj");
-        o_proj = new FrozenLinear(oIn, oOut, false, dtype, device, "o_proj");
+        o_proj = new FrozenLinear(oIn, oOut, config.OutputProjectionBias, dtype, device, "o_proj");
         _config = config;
         _rotary = rotary;
         _layer = layer;

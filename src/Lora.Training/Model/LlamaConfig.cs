@@ -21,7 +21,7 @@ public sealed record LlamaConfig
     public double RopeTheta { get; init; } = 10000.0;
     /// <summary>When true there is no lm_head tensor: the output projection reuses embed_tokens.</summary>
     public bool TieWordEmbeddings { get; init; }
-    /// <summary>Qwen2 layout: q/k/v projections carry biases (o_proj does not).</summary>
+    /// <summary>q/k/v projections carry biases: Qwen2 always; Llama with attention_bias, which biases o_proj too.</summary>
     public bool AttentionBias { get; init; }
     public string ModelType { get; init; } = "llama";
     public int? BosTokenId { get; init; }
@@ -30,6 +30,12 @@ public sealed record LlamaConfig
     public string TorchDtype { get; init; } = "float32";
 
     public int HeadDim => HiddenSize / NumAttentionHeads;
+
+    /// <summary>HF LlamaAttention gives o_proj a bias with attention_bias; Qwen2Attention never does.</summary>
+    public bool OutputProjectionBias => AttentionBias && ModelType == "llama";
+
+    /// <summary>The model_type values whose HF modeling code this implementation follows.</summary>
+    public static readonly IReadOnlyList<string> SupportedModelTypes = ["llama", "qwen2"];
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field and its value.</summary>
     public LlamaConfig Validate()
@@ -83,6 +89,7 @@ public sealed record LlamaConfig
         }
         int? OptionalInt(string key) => root[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
 
+        RejectUnsupported(root, source);
         var heads = Int("num_attention_heads");
         var config = new LlamaConfig
         {
@@ -104,6 +111,32 @@ public sealed record LlamaConfig
         };
         try { return config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// Fields that change what the HF model computes and that this implementation does not follow: accepting them
+    /// would load a checkpoint that runs, but as a different model (e.g. Llama 3.1's rope_scaling moves every
+    /// position's rotary frequencies), so adapters trained here would not fit the real base.
+    /// </summary>
+    private static void RejectUnsupported(JsonNode root, string source)
+    {
+        string? Text(string key) => root[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        var modelType = Text("model_type") ?? "llama";
+        if (!SupportedModelTypes.Contains(modelType))
+            throw new InvalidDataException($"{source}: model_type '{modelType}' is not supported (supported: {string.Join(", ", SupportedModelTypes)}).");
+        if (Text("hidden_act") is { } act && act != "silu")
+            throw new InvalidDataException($"{source}: hidden_act '{act}' is not supported (the MLP is SwiGLU with silu).");
+        if (root["mlp_bias"] is JsonValue mlpBias && mlpBias.TryGetValue<bool>(out var hasMlpBias) && hasMlpBias)
+            throw new InvalidDataException($"{source}: mlp_bias true is not supported (gate/up/down projections without bias).");
+        if (root["rope_scaling"] is JsonObject scaling
+            && (scaling["rope_type"] ?? scaling["type"])?.GetValue<string>() is { } ropeType && ropeType != "default")
+            throw new InvalidDataException($"{source}: rope_scaling of type '{ropeType}' is not supported (plain RoPE with rope_theta only).");
+        if (root["head_dim"] is JsonValue hd && hd.TryGetValue<int>(out var headDim)
+            && root["hidden_size"] is JsonValue h && h.TryGetValue<int>(out var hidden)
+            && root["num_attention_heads"] is JsonValue n && n.TryGetValue<int>(out var heads) && heads > 0 && headDim != hidden / heads)
+            throw new InvalidDataException($"{source}: head_dim {headDim} differs from hidden_size/num_attention_heads = {hidden / heads}, which is not supported.");
+        if (root["sliding_window"] is JsonValue && root["use_sliding_window"] is JsonValue usw && usw.TryGetValue<bool>(out var sliding) && sliding)
+            throw new InvalidDataException($"{source}: use_sliding_window true is not supported (full causal attention).");
     }
 
     public string ToJson()

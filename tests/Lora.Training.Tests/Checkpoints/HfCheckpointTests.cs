@@ -99,4 +99,23 @@ public sealed class HfCheckpointTests
         finally { Dispose(sd); }
         Assert.Throws<ArgumentException>(() => HfModelDirectoryWriter.Write(dir.Path, config, [], "float16"));
     }
+
+    [Fact]
+    public void A_checkpoint_tensor_the_config_has_no_place_for_fails_the_load_by_name()
+    {
+        // e.g. a Llama checkpoint with attention biases whose config.json forgot attention_bias: the biases would be
+        // dropped and the model would run, differently from the checkpoint's own.
+        using var dir = new TempDirectory();
+        using (var model = LlamaForCausalLM.Create(Model.Tiny.Config()).InitializeRandom(3)) BaseModel.Save(dir.Path, model);
+        var tensors = SafetensorsFile.Read(dir.File("model.safetensors"));
+        using var bias = zeros(64);
+        using var invFreq = zeros(8);
+        SafetensorsFile.Write(dir.File("model.safetensors"), tensors.Select(kv => (kv.Key, kv.Value))
+            .Append(("model.layers.0.self_attn.o_proj.bias", bias)).Append(("model.layers.0.self_attn.rotary_emb.inv_freq", invFreq)));
+        Dispose(tensors);
+        var ex = Assert.Throws<InvalidDataException>(() => BaseModel.Load(dir.Path));
+        Assert.Contains("no place in the model", ex.Message);
+        Assert.Contains("model.layers.0.self_attn.o_proj.bias", ex.Message);
+        Assert.DoesNotContain("inv_freq", ex.Message);   // derived buffers some checkpoints carry are fine
+    }
 }

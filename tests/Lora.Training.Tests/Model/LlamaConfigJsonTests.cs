@@ -38,12 +38,40 @@ public sealed class LlamaConfigJsonTests
     [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":0,"num_attention_heads":4}""", "num_hidden_layers")]
     [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"rms_norm_eps":-1}""", "rms_norm_eps")]
     [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"torch_dtype":"int8"}""", "torch_dtype")]
+    // Fields that would make a real checkpoint load and run as a different model than HF's.
+    [InlineData("""{"model_type":"gemma","vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4}""", "model_type 'gemma'")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"hidden_act":"gelu"}""", "hidden_act 'gelu'")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"mlp_bias":true}""", "mlp_bias")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"rope_scaling":{"rope_type":"llama3","factor":8.0}}""", "rope_scaling of type 'llama3'")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"rope_scaling":{"type":"linear","factor":2.0}}""", "rope_scaling of type 'linear'")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"head_dim":32}""", "head_dim 32")]
+    [InlineData("""{"model_type":"qwen2","vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"sliding_window":16,"use_sliding_window":true}""", "use_sliding_window")]
     public void FromJson_errors_name_the_bad_field(string json, string field)
     {
         var ex = Assert.ThrowsAny<Exception>(() => LlamaConfig.FromJson(json, "m/config.json"));
         Assert.IsType<InvalidDataException>(ex);
         Assert.Contains(field, ex.Message);
         Assert.Contains("m/config.json", ex.Message);
+    }
+
+    [Fact]
+    public void Fields_that_change_nothing_are_accepted_as_real_configs_write_them()
+    {
+        var c = LlamaConfig.FromJson("""
+            {"model_type":"llama","vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,
+             "num_attention_heads":4,"hidden_act":"silu","mlp_bias":false,"rope_scaling":null,"head_dim":16,
+             "sliding_window":null,"pretraining_tp":1}
+            """);
+        Assert.Equal(16, c.HeadDim);
+    }
+
+    [Fact]
+    public void Llama_attention_bias_biases_o_proj_too_and_qwen2_does_not()
+    {
+        Assert.True(Tiny.Config(c => c with { AttentionBias = true, ModelType = "llama" }).OutputProjectionBias);
+        Assert.False(Tiny.Config(c => c with { AttentionBias = true, ModelType = "qwen2" }).OutputProjectionBias);
+        using var llama = LlamaForCausalLM.Create(Tiny.Config(c => c with { AttentionBias = true, ModelType = "llama" }));
+        Assert.Contains(llama.named_parameters(), p => p.name == "model.layers.0.self_attn.o_proj.bias");
     }
 
     [Fact]
