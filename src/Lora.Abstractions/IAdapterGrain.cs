@@ -15,7 +15,7 @@ public interface IAdapterGrain : IGrainWithStringKey
 
     /// <summary>Validates, persists and starts the job. Submitting the same spec again is a no-op that returns the
     /// current status; a different spec under the same id is rejected.</summary>
-    [Alias("Submit")]
+    [Alias("Submit"), ResponseTimeout("00:05:00")]   // tokenising a 256 Mi-char dataset takes about a minute here
     Task<JobStatus> Submit(JobSpec spec);
 
     [AlwaysInterleave, Alias("GetStatus")]

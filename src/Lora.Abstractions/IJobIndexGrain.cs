@@ -13,7 +13,7 @@ public interface IJobIndexGrain : IGrainWithIntegerKey
     [Alias("List")]
     Task<IReadOnlyList<JobRef>> List();
 
-    /// <summary>Forgets a deleted job; false when the id was not indexed.</summary>
+    /// <summary>Forgets a deleted job; false unless the id was indexed on that base model.</summary>
     [Alias("Remove")]
-    Task<bool> Remove(string jobId);
+    Task<bool> Remove(JobRef job);
 }

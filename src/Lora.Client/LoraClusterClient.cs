@@ -96,9 +96,8 @@ public sealed partial class LoraClusterClient : IAsyncDisposable
             ct.ThrowIfCancellationRequested();
             await grain.UploadDatasetChunk(i, chunks.Count, chunks[i]);
         }
-        var status = await grain.Submit(spec);
-        await Index.Register(new JobRef(spec.JobId, spec.BaseModel));
-        return status;
+        // The grain reserves the id in the job index before it stores anything.
+        return await grain.Submit(spec);
     }
 
     /// <summary>Throws a <see cref="LoraClientException"/> naming the requested and the hosted models unless one matches.</summary>

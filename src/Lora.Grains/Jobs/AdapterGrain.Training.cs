@@ -13,12 +13,15 @@ public sealed partial class AdapterGrain
     /// on resume it is cut back to the checkpoint's step (the truth), so the reported history has neither gaps nor
     /// duplicates whatever moment a silo died. (The reverse order left a gap when a silo died between the writes.)
     /// </summary>
-    private async Task TrainAsync(CancellationToken cancel)
+    private async Task TrainAsync(CancellationToken cancel, CancellationToken suspend)
     {
-        var spec = job.State.Spec!;
+        if (job.State.Spec is not { } spec) return;
         AdapterSession? session = null;
         try
         {
+            // The finished adapter was stored but the record's final write was not (a crash or failed write
+            // between the two): the job is done, not to be trained again from its (cleared) checkpoint.
+            if (adapter.State.AdapterSafetensors is not null) { await Finish(JobState.Completed, null); return; }
             var (lora, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
             // Grain state may only be touched on the activation's scheduler: read it before leaving for the pool.
             var text = StoredDataset();
@@ -36,7 +39,16 @@ public sealed partial class AdapterGrain
             }
             job.State.BaseEvalLoss ??= await host.Engine.EvaluateAsync(null, data.Eval);
 
-            session = await host.Engine.OpenAsync(engineJob, resume, cancel);
+            // A queued job can wait long for admission: a shutdown must not wait for it, nor mark it cancelled.
+            using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancel, suspend))
+            {
+                try { session = await host.Engine.OpenAsync(engineJob, resume, waiting.Token); }
+                catch (OperationCanceledException) when (suspend.IsCancellationRequested && !cancel.IsCancellationRequested)
+                {
+                    LogSuspended(logger, spec.JobId, job.State.Step);
+                    return;
+                }
+            }
             if (resume is not null) LogResumed(logger, spec.JobId, session.Step, job.State.Step);
             job.State.Step = session.Step;
             if (job.State.TrainLosses.Count > session.Step) job.State.TrainLosses.RemoveRange(session.Step, job.State.TrainLosses.Count - session.Step);
@@ -84,23 +96,45 @@ public sealed partial class AdapterGrain
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            await Finish(JobState.Canceled, null);
+            await FinishOrRecover(spec, JobState.Canceled, null);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FormatException or InvalidOperationException)
         {
-            await Finish(JobState.Failed, e.Message);
+            await FinishOrRecover(spec, JobState.Failed, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Storage trouble (Redis timeout, or an ETag conflict after a write that timed out but landed): the
-            // in-memory state can no longer be trusted to match storage. Not the job's fault, so it is not failed:
-            // this activation goes, and the reminder re-activates it from the last stored checkpoint.
+            // Storage trouble (Redis timeout, or an ETag conflict after a write that timed out but landed) or a
+            // failed training pass: the in-memory state can no longer be trusted to match storage. This activation
+            // goes, and the reminder re-activates the job from its last stored checkpoint — a bounded number of
+            // times when the error lets the job record be written, which a storage outage does not.
             LogStorageTrouble(logger, spec.JobId, e.Message);
+            if (++job.State.Recoveries > MaxRecoveries)
+            {
+                await FinishOrRecover(spec, JobState.Failed, $"gave up after {MaxRecoveries} recoveries from errors; the last: {e.Message}");
+                return;
+            }
+            try { await job.WriteStateAsync(); }
+            catch (Exception) { job.State.Recoveries--; }   // storage itself is failing: not counted, retried without bound
             DeactivateOnIdle();
         }
         finally
         {
             if (session is not null) await host.Engine.ReleaseAsync(session);
+        }
+    }
+
+    private const int MaxRecoveries = 5;
+
+    /// <summary>Ends the job; when that write fails too, leaves it to the reminder like any storage trouble, so
+    /// memory never claims an end that storage lacks while this activation lives on.</summary>
+    private async Task FinishOrRecover(JobSpec spec, JobState state, string? error)
+    {
+        try { await Finish(state, error); }
+        catch (Exception e)
+        {
+            LogStorageTrouble(logger, spec.JobId, e.Message);
+            DeactivateOnIdle();
         }
     }
 
@@ -112,6 +146,7 @@ public sealed partial class AdapterGrain
         await job.WriteStateAsync();
         adapter.State.Checkpoint = checkpoint.ToBytes();
         await adapter.WriteStateAsync();
+        job.State.Recoveries = 0;   // a whole checkpoint stored: progress since the last error (persisted with the next record write)
         host.Metrics.RecordCheckpoint(clock.Elapsed);
         // The loop is not a request, so idle collection would not see it as activity.
         if (keepAlive) DelayDeactivation(TimeSpan.FromMinutes(10));

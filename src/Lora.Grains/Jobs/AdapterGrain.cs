@@ -29,6 +29,8 @@ public sealed partial class AdapterGrain(
     /// <summary>The dataset as tokenised by Submit, reused by the loop; null after a re-activation (then rebuilt).</summary>
     private PreparedDataset? _prepared;
     private CancellationTokenSource? _cancel;
+    /// <summary>Cancelled by OnDeactivateAsync: stops a queued job's wait for admission without ending the job.</summary>
+    private CancellationTokenSource? _suspend;
     private Task? _loop;
     /// <summary>Set by OnDeactivateAsync: the loop checkpoints and stops without ending the job.</summary>
     private volatile bool _deactivating;
@@ -52,6 +54,7 @@ public sealed partial class AdapterGrain(
     {
         if (_loop is not { IsCompleted: false } loop) return;
         _deactivating = true;
+        if (_suspend is not null) await _suspend.CancelAsync();
         try { await loop.WaitAsync(cancellationToken); }
         catch (OperationCanceledException) { LogSuspendTimedOut(logger, AdapterKeys.JobIdOf(this.GetPrimaryKeyString()), reason.Description); }
     }
@@ -60,45 +63,6 @@ public sealed partial class AdapterGrain(
     {
         _upload.Add(index, total, text);
         return Task.CompletedTask;
-    }
-
-    public async Task<JobStatus> Submit(JobSpec spec)
-    {
-        var jsonl = _upload.Assemble();
-        if (job.State.Spec is { } existing)
-        {
-            if (existing.SameAs(spec) && (jsonl.Length == 0 || Sha256(jsonl) == StoredDatasetSha256())) return Status();
-            throw new ArgumentException($"job '{spec.JobId}' already exists with a different spec or dataset; choose another job id.");
-        }
-        var (_, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
-        host.Engine.EnsureFits(training);
-        if (jsonl.Length == 0) throw new ArgumentException("job dataset is empty: upload at least one JSONL record.");
-        // Parse and tokenise once up front so a bad line is rejected before anything is stored.
-        try
-        {
-            _prepared = await Task.Run(() => PreparedDataset.FromJsonl(JsonlDataset.Parse(jsonl, spec.DatasetName), host.Model.Tokenizer,
-                host.Model.Config.VocabSize, training.SeqLen, training.EvalFraction, training.Seed));
-        }
-        catch (FormatException e)
-        {
-            // Dataset errors carry file:line; rethrown as a type every Orleans client can deserialize.
-            throw new ArgumentException(e.Message);
-        }
-
-        // The dataset first: a stored job record never names a dataset that is not stored.
-        dataset.State.Jsonl = jsonl;
-        await dataset.WriteStateAsync();
-        job.State.Spec = spec;
-        job.State.DatasetSha256 = Sha256(jsonl);
-        job.State.State = JobState.Queued;
-        job.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await job.WriteStateAsync();
-        host.Metrics.RecordJobState(this.GetPrimaryKeyString(), JobState.Queued);
-        _upload.Clear();
-        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        LogSubmitted(logger, spec.JobId, BaseModelId, spec.Steps);
-        EnsureLoop();
-        return Status();
     }
 
     public Task<JobStatus> GetStatus() => Task.FromResult(Status());
@@ -121,41 +85,6 @@ public sealed partial class AdapterGrain(
         }
     }
 
-    public async Task<JobStatus> Cancel()
-    {
-        if (job.State.Spec is null) throw new ArgumentException($"no job '{AdapterKeys.JobIdOf(this.GetPrimaryKeyString())}'.");
-        if (Status().IsFinal) return Status();
-        if (_loop is { IsCompleted: false } && _cancel is not null)
-        {
-            await _cancel.CancelAsync();
-            await _loop;
-        }
-        else await Finish(JobState.Canceled, null);
-        return Status();
-    }
-
-    public async Task<bool> Delete()
-    {
-        var key = this.GetPrimaryKeyString();
-        var existed = job.State.Spec is not null;
-        if (existed)
-        {
-            await Cancel();   // returns at once for an ended job; otherwise the loop stops at its next step boundary
-            if (adapter.RecordExists) await adapter.ClearStateAsync();
-            if (dataset.RecordExists) await dataset.ClearStateAsync();
-            if (await this.GetReminder(ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
-            // The record last: a delete cut short still shows the job, and deleting again finishes the work.
-            await job.ClearStateAsync();
-            host.Metrics.ForgetJob(key);
-            LogDeleted(logger, AdapterKeys.JobIdOf(key));
-        }
-        _upload.Clear();
-        _prepared = null;
-        await GrainFactory.GetGrain<IJobIndexGrain>(0).Remove(AdapterKeys.JobIdOf(key));
-        DeactivateOnIdle();
-        return existed;
-    }
-
     public Task<AdapterFiles> DownloadAdapter()
     {
         if (job.State.State != JobState.Completed || adapter.State.AdapterSafetensors is null)
@@ -171,7 +100,7 @@ public sealed partial class AdapterGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (job.State.State is JobState.Queued or JobState.Running) EnsureLoop();
+        if (job.State.Spec is not null && job.State.State is JobState.Queued or JobState.Running) EnsureLoop();
         else
         {
             // A silo that died inside Finish left the reminder, and maybe the dataset, behind.
@@ -182,9 +111,10 @@ public sealed partial class AdapterGrain(
 
     private void EnsureLoop()
     {
-        if (_loop is { IsCompleted: false }) return;
+        if (_loop is { IsCompleted: false } || job.State.Spec is null || job.State.State is not (JobState.Queued or JobState.Running)) return;
         _cancel = new CancellationTokenSource();
-        _loop = TrainAsync(_cancel.Token);
+        _suspend = new CancellationTokenSource();
+        _loop = TrainAsync(_cancel.Token, _suspend.Token);
     }
 
     /// <summary>The stored JSONL: its own state, or the job record for records written before it had one.</summary>
@@ -230,9 +160,6 @@ public sealed partial class AdapterGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} paused by a storage error, resumes from its last stored checkpoint: {Error}")]
     private static partial void LogStorageTrouble(ILogger logger, string jobId, string error);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} deleted with everything it stored")]
-    private static partial void LogDeleted(ILogger logger, string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ended {State}: {Error}")]
     private static partial void LogEnded(ILogger logger, string jobId, JobState state, string? error);

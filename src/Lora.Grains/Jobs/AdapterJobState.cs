@@ -20,6 +20,9 @@ public sealed class AdapterJobState
     [Id(9)] public double TokensPerSecond { get; set; }
     /// <summary>SHA-256 of the uploaded JSONL: tells a repeated submission from a different one after the dataset is gone.</summary>
     [Id(10)] public string? DatasetSha256 { get; set; }
+    /// <summary>Re-activations after an unexpected error since the last checkpoint; the job fails past a bound, so
+    /// a fault that recurs on every resume (a pass out of memory) cannot keep it Running forever.</summary>
+    [Id(11)] public int Recoveries { get; set; }
 }
 
 /// <summary>The uploaded JSONL, written once at submission and dropped when the job ends.</summary>

@@ -15,17 +15,29 @@ public sealed class JobIndexGrain(
             return;
         }
         index.State.Jobs[job.JobId] = job;
-        await index.WriteStateAsync();
+        try { await index.WriteStateAsync(); }
+        catch
+        {
+            index.State.Jobs.Remove(job.JobId);   // not stored, so not registered: a retry must write it
+            throw;
+        }
     }
 
     public Task<JobRef?> Find(string jobId) => Task.FromResult(index.State.Jobs.GetValueOrDefault(jobId));
 
     public Task<IReadOnlyList<JobRef>> List() => Task.FromResult<IReadOnlyList<JobRef>>(index.State.Jobs.Values.ToList());
 
-    public async Task<bool> Remove(string jobId)
+    public async Task<bool> Remove(JobRef job)
     {
-        if (!index.State.Jobs.Remove(jobId)) return false;
-        await index.WriteStateAsync();
+        // By id and base model: the same id may be indexed on another model (a submission that lost the race).
+        if (!index.State.Jobs.TryGetValue(job.JobId, out var existing) || existing.BaseModel != job.BaseModel) return false;
+        index.State.Jobs.Remove(job.JobId);
+        try { await index.WriteStateAsync(); }
+        catch
+        {
+            index.State.Jobs[job.JobId] = existing;   // still stored, so still indexed
+            throw;
+        }
         return true;
     }
 }

@@ -1,0 +1,54 @@
+using Lora.Grains.Hosting;
+using Lora.Grains.Jobs;
+using Lora.Grains.Storage;
+using Lora.Training.Model;
+using Lora.Training.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace Lora.Cluster.Tests.StorageFaults;
+
+/// <summary>One silo hosting <see cref="Model"/> whose job storage is file storage behind <see cref="FaultInjectingStorage"/>.</summary>
+public sealed class FaultyStorageFixture : IAsyncLifetime
+{
+    public const string Model = "tiny-faults";
+    private readonly string _root = Directory.CreateTempSubdirectory("lora-faults-").FullName;
+    private SiloModelHost _host = null!;
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        TorchRuntime.EnsureLoaded();
+        var dir = Path.Combine(_root, Model);
+        var config = new LlamaConfig { HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2,
+            IntermediateSize = 128, VocabSize = 260, MaxPositionEmbeddings = 64, BosTokenId = 256, EosTokenId = 257 };
+        using (var model = LlamaForCausalLM.Create(config).InitializeRandom(3)) BaseModel.Save(dir, model);
+        _host = SiloModelHost.Load(Model, dir, "float32", "cpu");
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.UseInMemoryReminderService();
+            silo.AddLoraGrains(_host, JobStorage.External, Path.Combine(_root, "data"));
+            silo.Services.AddKeyedSingleton<IGrainStorage>(AdapterGrain.StorageName, (sp, _) => new FaultInjectingStorage(
+                new FileGrainStorage(Path.Combine(_root, "data", "grains"), new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()))));
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        for (var attempt = 0; ; attempt++)
+        {
+            try { await Cluster.Client.GetGrain<Lora.Abstractions.IAdapterGrain>($"{Model}/probe-{attempt}").GetStatus(); break; }
+            catch (Exception) when (DateTime.UtcNow < deadline) { await Task.Delay(250); }
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        FaultInjectingStorage.Decide = null;
+        await Cluster.DisposeAsync();
+        _host.Dispose();
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+}
