@@ -32,6 +32,15 @@ public sealed class DataCursor
     public int[] OrderFor(int epoch) =>
         StableRandom.Permutation(_examples.Count, (ulong)_seed * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)epoch * 0xD1B54A32D192ED03UL);
 
+    /// <summary>Loss tokens of the next <paramref name="batches"/> batches, without moving this cursor.</summary>
+    public int PeekLossTokens(int batchSize, int batches)
+    {
+        var copy = new DataCursor(_examples, _seed, Position);
+        var tokens = 0;
+        for (var b = 0; b < batches; b++) tokens += copy.NextBatch(batchSize).Examples.Sum(e => e.LossTokens);
+        return tokens;
+    }
+
     public DataBatch NextBatch(int batchSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);

@@ -69,7 +69,8 @@ public sealed class FusedBatch
             foreach (var i in members)
             {
                 var p = participants[i];
-                var w = lossTokens[i] == 0 ? 0f : (float)(1.0 / (lossTokens[i] * (double)p.Settings.GradientAccumulation));
+                var stepTokens = p.StepLossTokens > 0 ? p.StepLossTokens : lossTokens[i] * (double)p.Settings.GradientAccumulation;
+                var w = lossTokens[i] == 0 ? 0f : (float)(1.0 / stepTokens);
                 foreach (var example in p.MicroBatch)
                 {
                     WriteRow(ids, labels, row, seqLen, example);

@@ -9,7 +9,10 @@ internal sealed class StepRequest(AdapterSession session, DateTime arrival)
     /// <summary>Set (under the engine lock) once a pass has taken the request: from then on it can no longer be
     /// withdrawn, since the pass will move the adapter's cursor and maybe its parameters whatever the caller wants.</summary>
     public bool InPass { get; set; }
+    /// <summary>Σ loss × loss tokens over the micro-batches done: the step's loss is this over <see cref="StepLossTokens"/>.</summary>
     public double LossSum { get; set; }
+    /// <summary>Loss tokens of all the step's micro-batches, counted when its first one is drawn.</summary>
+    public int StepLossTokens { get; set; }
     public int Tokens { get; set; }
     public int MaxFused { get; set; }
     public TaskCompletionSource<TrainingStepResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -207,23 +207,28 @@ public sealed class TrainingEngine : IDisposable
         {
             var participants = pass.Select(r =>
             {
-                var s = r.Session;
-                var lr = LearningRateSchedule.At(s.Job.Training, s.Step);
-                var batch = s.Cursor.NextBatch(s.Job.Training.BatchSize).Examples;
-                return new StepParticipant(s.Parameters, batch, s.Job.Training, s.Step + 1, lr, r.LastMicroBatch);
+                var (s, training) = (r.Session, r.Session.Job.Training);
+                var lr = LearningRateSchedule.At(training, s.Step);
+                // With accumulation every token of the step must weigh 1/(all of the step's loss tokens), as in one
+                // batch of them; 1/(its micro-batch's) × 1/accumulation would make short completions count for more.
+                if (r.MicroBatchesDone == 0 && training.GradientAccumulation > 1)
+                    r.StepLossTokens = s.Cursor.PeekLossTokens(training.BatchSize, training.GradientAccumulation);
+                var batch = s.Cursor.NextBatch(training.BatchSize).Examples;
+                if (training.GradientAccumulation == 1) r.StepLossTokens = batch.Sum(e => e.LossTokens);
+                return new StepParticipant(s.Parameters, batch, s.Job.Training, s.Step + 1, lr, r.LastMicroBatch, r.StepLossTokens);
             }).ToList();
             var results = _executor.Run(participants);
             for (int i = 0; i < pass.Count; i++)
             {
                 var (r, p, res) = (pass[i], participants[i], results[i]);
                 r.MicroBatchesDone++;
-                r.LossSum += res.Loss;
+                r.LossSum += res.Loss * p.MicroBatch.Sum(e => e.LossTokens);
                 r.Tokens += res.Tokens;
                 r.MaxFused = Math.Max(r.MaxFused, pass.Count);
                 tokens += res.Tokens;
                 if (res.Failure is null && !res.Stepped) continue;
                 if (res.Stepped) { r.Session.Step++; stepped++; } else failed++;
-                done.Add((r, new TrainingStepResult(r.Session.Step, r.LossSum / r.MicroBatchesDone, r.Tokens, p.LearningRate,
+                done.Add((r, new TrainingStepResult(r.Session.Step, r.LossSum / r.StepLossTokens, r.Tokens, p.LearningRate,
                     res.GradNorm, r.MaxFused, res.Failure)));
             }
         }
