@@ -5,7 +5,7 @@ namespace Lora.Client;
 public sealed partial class LoraClusterClient
 {
     /// <summary>The current status of a job; throws <see cref="LoraClientException"/> "no job 'x'" for an unknown id.</summary>
-    public async Task<JobStatus> GetStatusAsync(string jobId) => await (await ResolveAsync(jobId)).GetStatus();
+    public async Task<JobStatus> GetStatusAsync(string jobId) => Existing(await (await ResolveAsync(jobId)).GetStatus(), jobId);
 
     /// <summary>Statuses of every indexed job, fetched concurrently, in index order.</summary>
     public async Task<IReadOnlyList<JobStatus>> ListJobsAsync()
@@ -38,6 +38,12 @@ public sealed partial class LoraClusterClient
         ArgumentOutOfRangeException.ThrowIfNegative(temperature);
         return await (await ResolveAsync(jobId)).Generate(prompt, maxNewTokens, temperature);
     }
+
+    /// <summary>A grain without a stored record answers with an empty status (no steps); every real job has at least
+    /// one. Such an id is indexed but gone (deleted midway, or its submission failed after reserving it): waiting on
+    /// it would never end.</summary>
+    private static JobStatus Existing(JobStatus status, string jobId) => status.TotalSteps > 0 ? status
+        : throw new LoraClientException($"no job '{jobId}': the id is indexed but no job record is stored (deleted, or its submission failed).");
 
     private async Task<IAdapterGrain> ResolveAsync(string jobId)
     {

@@ -42,10 +42,10 @@ public sealed partial class LoraClusterClient
             JobStatus current;
             try
             {
-                current = await grain.GetStatus();
+                current = Existing(await grain.GetStatus(), jobId);
                 failures = 0;
             }
-            catch (Exception) when (!ct.IsCancellationRequested && ++failures < MaxConsecutivePollFailures)
+            catch (Exception e) when (e is not LoraClientException && !ct.IsCancellationRequested && ++failures < MaxConsecutivePollFailures)
             {
                 await Task.Delay(PollInterval, ct);
                 continue;

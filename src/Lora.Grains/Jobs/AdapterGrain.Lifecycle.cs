@@ -69,7 +69,13 @@ public sealed partial class AdapterGrain
         {
             // Memory must not claim a job that storage may not hold: take storage's word (best effort) so the
             // client's retry either starts it or finds it.
-            try { await job.ReadStateAsync(); await dataset.ReadStateAsync(); }
+            try
+            {
+                await job.ReadStateAsync();
+                await dataset.ReadStateAsync();
+                // Nothing stored after all: give the reserved id back rather than index a job that does not exist.
+                if (job.State.Spec is null) await GrainFactory.GetGrain<IJobIndexGrain>(0).Remove(new JobRef(spec.JobId, BaseModelId));
+            }
             catch (Exception e) { LogStorageTrouble(logger, spec.JobId, e.Message); }
             throw;
         }

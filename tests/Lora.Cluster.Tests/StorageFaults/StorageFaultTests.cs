@@ -79,4 +79,19 @@ public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixt
         Assert.Contains("gave up after 5 recoveries", final.Error);
         Assert.Contains("injected", final.Error);
     }
+
+    [Fact]
+    public async Task A_submit_that_stored_nothing_gives_its_reserved_id_back_and_a_retry_succeeds()
+    {
+        var spec = Jobs.Spec(FaultyStorageFixture.Model, steps: 3);
+        FaultInjectingStorage.Decide = Once((name, _) => name == "dataset", WriteFault.Before);
+        var index = Client.GetGrain<IJobIndexGrain>(0);
+        await Assert.ThrowsAnyAsync<Exception>(() => Jobs.Start(Client, spec, Jobs.ReverseDataset()));
+        Assert.Null(await index.Find(spec.JobId));   // not left indexed with no record behind it
+
+        await Jobs.Start(Client, spec, Jobs.ReverseDataset());
+        Assert.NotNull(await index.Find(spec.JobId));
+        var final = await PollFinal(Client.GetGrain<IAdapterGrain>(spec.GrainKey));
+        Assert.True(final.State == JobState.Completed, $"{final.State}: {final.Error}");
+    }
 }
