@@ -7,11 +7,24 @@ namespace Lora.Grains.Storage;
 /// <summary>
 /// Grain state as one binary file per grain and state name under a data folder — the embedded, no-services
 /// profile. Writes go to a temp file that is fsynced and renamed over the old one, so a crash mid-write leaves
-/// either the old state or the new, never a torn file. The ETag is a content hash: a writer holding a stale ETag
-/// gets <see cref="InconsistentStateException"/> instead of silently overwriting.
+/// either the old state or the new, never a torn file; the folder is fsynced after the rename too, so the rename
+/// itself survives a power loss. The ETag is a content hash: a writer holding a stale ETag gets
+/// <see cref="InconsistentStateException"/> instead of silently overwriting.
 /// </summary>
-public sealed class FileGrainStorage(string root, IGrainStorageSerializer serializer) : IGrainStorage
+public sealed class FileGrainStorage : IGrainStorage
 {
+    private readonly string _root;
+    private readonly IGrainStorageSerializer _serializer;
+
+    public FileGrainStorage(string root, IGrainStorageSerializer serializer)
+    {
+        (_root, _serializer) = (root, serializer);
+        // Temp files of writes a crash interrupted: never renamed into place, so never state; nothing else removes them.
+        if (Directory.Exists(root))
+            foreach (var stale in Directory.EnumerateFiles(root, "*.tmp", SearchOption.AllDirectories))
+                try { File.Delete(stale); } catch (IOException) { }
+    }
+
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathFor(stateName, grainId);
@@ -25,7 +38,7 @@ public sealed class FileGrainStorage(string root, IGrainStorageSerializer serial
         var bytes = await File.ReadAllBytesAsync(path);
         try
         {
-            grainState.State = serializer.Deserialize<T>(new BinaryData(bytes));
+            grainState.State = _serializer.Deserialize<T>(new BinaryData(bytes));
         }
         catch (Exception e)
         {
@@ -39,7 +52,7 @@ public sealed class FileGrainStorage(string root, IGrainStorageSerializer serial
     {
         var path = PathFor(stateName, grainId);
         CheckETag(path, grainState.ETag, stateName, grainId);
-        var bytes = serializer.Serialize(grainState.State).ToArray();
+        var bytes = _serializer.Serialize(grainState.State).ToArray();
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
@@ -48,6 +61,7 @@ public sealed class FileGrainStorage(string root, IGrainStorageSerializer serial
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
+        DirectorySync.Flush(Path.GetDirectoryName(path)!);
         grainState.ETag = ETagOf(bytes);
         grainState.RecordExists = true;
     }
@@ -74,7 +88,7 @@ public sealed class FileGrainStorage(string root, IGrainStorageSerializer serial
     {
         // Keys contain '/', which must not become directories; hex keeps names portable and collision-free.
         var name = Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(grainId.ToString()));
-        return Path.Combine(root, stateName, name + ".bin");
+        return Path.Combine(_root, stateName, name + ".bin");
     }
 
     private static string ETagOf(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes))[..16];
