@@ -17,6 +17,10 @@ public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixt
         return (name, state) => when(name, state) && Interlocked.Exchange(ref fired, 1) == 0 ? fault : WriteFault.None;
     }
 
+    /// <summary>A write of the job's record in the given state.</summary>
+    private static Func<string, object?, bool> JobRecordWrite(string jobId, JobState state) =>
+        (name, record) => name == "job" && record is AdapterJobState r && r.State == state && r.Spec?.JobId == jobId;
+
     private async Task<JobStatus> PollFinal(IAdapterGrain grain, Action<JobStatus>? observe = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -35,8 +39,7 @@ public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixt
     public async Task A_submit_whose_record_landed_but_whose_reply_was_lost_trains_when_the_client_retries()
     {
         var spec = Jobs.Spec(FaultyStorageFixture.Model, steps: 5);
-        FaultInjectingStorage.Decide = Once((name, state) => name == "job" && state is AdapterJobState { State: JobState.Queued } s
-            && s.Spec?.JobId == spec.JobId, WriteFault.AfterLanding);
+        FaultInjectingStorage.Decide = Once(JobRecordWrite(spec.JobId, JobState.Queued), WriteFault.AfterLanding);
         var grain = Client.GetGrain<IAdapterGrain>(spec.GrainKey);
         await Assert.ThrowsAnyAsync<Exception>(() => Jobs.Start(Client, spec, Jobs.ReverseDataset()));
         await Jobs.Start(Client, spec, Jobs.ReverseDataset());   // the client's retry: same spec, same data
@@ -50,8 +53,7 @@ public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixt
     public async Task A_failed_final_record_write_completes_the_job_without_training_it_again()
     {
         var spec = Jobs.Spec(FaultyStorageFixture.Model, steps: 12);
-        FaultInjectingStorage.Decide = Once((name, state) => name == "job" && state is AdapterJobState { State: JobState.Completed } s
-            && s.Spec?.JobId == spec.JobId, WriteFault.Before);
+        FaultInjectingStorage.Decide = Once(JobRecordWrite(spec.JobId, JobState.Completed), WriteFault.Before);
         var grain = Client.GetGrain<IAdapterGrain>(spec.GrainKey);
         await Jobs.Start(Client, spec, Jobs.ReverseDataset());
 

@@ -12,23 +12,9 @@ namespace Lora.Training.Tests.Engine;
 /// caller, corrupt an adapter or stop the compute thread; oversized jobs and damaged checkpoints are refused clearly.</summary>
 public sealed class EngineRobustnessTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
-    private readonly LlamaForCausalLM _model;
-    private readonly ITextTokenizer _tokenizer;
+    private readonly EngineWorkspace _w = new();
 
-    public EngineRobustnessTests()
-    {
-        TorchRuntime.EnsureLoaded();
-        TokenizerFiles.WriteByteLevel(_dir.Path, 512);
-        _tokenizer = TokenizerLoader.Load(_dir.Path);
-        _model = Tiny.Model();
-    }
-
-    public void Dispose()
-    {
-        _model.Dispose();
-        _dir.Dispose();
-    }
+    public void Dispose() => _w.Dispose();
 
     private static AdapterJob Job(int i, int batch = 4, int accumulation = 1) => new($"job-{i}",
         new LoraSettings { Rank = 2, Alpha = 4, TargetModules = ["q_proj", "v_proj"], Seed = i },
@@ -55,7 +41,7 @@ public sealed class EngineRobustnessTests : IDisposable
     [Fact]
     public async Task A_step_cancelled_while_its_pass_may_be_running_either_completes_or_leaves_the_adapter_untouched()
     {
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, NoHold);
+        using var engine = _w.Engine(NoHold);
         for (var delayMs = 0; delayMs <= 40; delayMs += 10)
         {
             var session = await engine.OpenAsync(Job(delayMs, batch: 64));
@@ -79,7 +65,7 @@ public sealed class EngineRobustnessTests : IDisposable
     [Fact]
     public async Task Gradient_accumulation_frees_each_steps_accumulated_gradient()
     {
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, NoHold);
+        using var engine = _w.Engine(NoHold);
         var session = await engine.OpenAsync(Job(1, accumulation: 2));
         await engine.StepAsync(session);
         var before = await engine.RunAsync(() => TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
@@ -92,7 +78,7 @@ public sealed class EngineRobustnessTests : IDisposable
     [Fact]
     public async Task Steps_after_release_or_disposal_are_refused_and_work_queued_before_disposal_never_hangs()
     {
-        var engine = new TrainingEngine("tiny", _model, _tokenizer, NoHold);
+        var engine = _w.Engine(NoHold);
         var released = await engine.OpenAsync(Job(2));
         var kept = await engine.OpenAsync(Job(3));
         await engine.ReleaseAsync(released);
@@ -112,7 +98,7 @@ public sealed class EngineRobustnessTests : IDisposable
     [Fact]
     public async Task A_throwing_pass_observer_does_not_stop_the_engine()
     {
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, NoHold);
+        using var engine = _w.Engine(NoHold);
         engine.PassCompleted += _ => throw new InvalidOperationException("observer bug");
         var session = await engine.OpenAsync(Job(4));
         for (var i = 1; i <= 3; i++) Assert.Equal(i, (await engine.StepAsync(session).WaitAsync(TimeSpan.FromSeconds(30))).Step);
@@ -122,7 +108,7 @@ public sealed class EngineRobustnessTests : IDisposable
     [Fact]
     public async Task A_job_whose_micro_batch_exceeds_the_pass_token_limit_is_refused_naming_the_fields()
     {
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions { MaxTokensPerStep = 32 });
+        using var engine = _w.Engine(new EngineOptions { MaxTokensPerStep = 32 });
         var e = await Assert.ThrowsAsync<ArgumentException>(() => engine.OpenAsync(Job(5, batch: 4)));   // 4 × 16 = 64 tokens
         Assert.Contains("'batch_size' × 'seq_len' = 4 × 16 = 64 tokens", e.Message);
         Assert.Contains("max_tokens_per_step", e.Message);
@@ -132,7 +118,7 @@ public sealed class EngineRobustnessTests : IDisposable
     [Fact]
     public async Task A_checkpoint_with_a_damaged_generator_state_is_refused_as_corrupt()
     {
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, NoHold);
+        using var engine = _w.Engine(NoHold);
         var session = await engine.OpenAsync(Job(6));
         await engine.StepAsync(session);
         var good = await engine.CheckpointAsync(session);

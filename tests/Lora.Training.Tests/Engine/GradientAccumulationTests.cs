@@ -13,23 +13,9 @@ namespace Lora.Training.Tests.Engine;
 /// when the micro-batches carry different numbers of loss tokens (prompt/completion data): every token weighs the same.</summary>
 public sealed class GradientAccumulationTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
-    private readonly LlamaForCausalLM _model;
-    private readonly ITextTokenizer _tokenizer;
+    private readonly EngineWorkspace _w = new();
 
-    public GradientAccumulationTests()
-    {
-        TorchRuntime.EnsureLoaded();
-        TokenizerFiles.WriteByteLevel(_dir.Path, 512);
-        _tokenizer = TokenizerLoader.Load(_dir.Path);
-        _model = Tiny.Model();
-    }
-
-    public void Dispose()
-    {
-        _model.Dispose();
-        _dir.Dispose();
-    }
+    public void Dispose() => _w.Dispose();
 
     /// <summary>Examples whose loss-token counts differ widely: a short completion next to long ones.</summary>
     private static TrainingExample[] UnevenExamples()
@@ -52,7 +38,7 @@ public sealed class GradientAccumulationTests : IDisposable
     {
         var data = UnevenExamples();
         Assert.True(data.Select(e => e.LossTokens).Distinct().Count() > 1);
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions { BurstQuietPeriod = TimeSpan.Zero });
+        using var engine = _w.Engine(new EngineOptions { BurstQuietPeriod = TimeSpan.Zero });
         var accumulated = await engine.OpenAsync(Job("acc", batch: 1, accumulation: 2, data));
         var whole = await engine.OpenAsync(Job("whole", batch: 2, accumulation: 1, data));
         for (var step = 0; step < 3; step++)   // the same cursor order: each step sees the same two examples

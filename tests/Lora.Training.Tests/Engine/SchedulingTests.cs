@@ -13,23 +13,9 @@ namespace Lora.Training.Tests.Engine;
 /// the memory budget and the resident count, first come first served.</summary>
 public sealed class SchedulingTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
-    private readonly LlamaForCausalLM _model;
-    private readonly ITextTokenizer _tokenizer;
+    private readonly EngineWorkspace _w = new();
 
-    public SchedulingTests()
-    {
-        TorchRuntime.EnsureLoaded();
-        TokenizerFiles.WriteByteLevel(_dir.Path, 512);
-        _tokenizer = TokenizerLoader.Load(_dir.Path);
-        _model = Tiny.Model();
-    }
-
-    public void Dispose()
-    {
-        _model.Dispose();
-        _dir.Dispose();
-    }
+    public void Dispose() => _w.Dispose();
 
     private static AdapterJob Job(int i) => new($"job-{i}",
         new LoraSettings { Rank = 2, Alpha = 4, TargetModules = ["q_proj", "v_proj"], Seed = i },
@@ -39,7 +25,7 @@ public sealed class SchedulingTests : IDisposable
     [Fact]
     public async Task With_more_adapters_waiting_than_a_pass_takes_every_one_keeps_pace_and_none_starves()
     {
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions { MaxAdaptersPerStep = 2 });
+        using var engine = _w.Engine(new EngineOptions { MaxAdaptersPerStep = 2 });
         var sessions = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => engine.OpenAsync(Job(i))));
         var sizes = new ConcurrentQueue<int>();
         var spreads = new ConcurrentQueue<int>();
@@ -67,8 +53,8 @@ public sealed class SchedulingTests : IDisposable
     [Fact]
     public async Task Adapters_beyond_the_memory_budget_wait_until_one_is_released()
     {
-        var stateBytes = 4L * new AdapterLayout(_model.Config, Job(0).Lora).Size * sizeof(float);
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions { MemoryBudgetBytes = 2 * stateBytes + stateBytes / 2 });
+        var stateBytes = 4L * new AdapterLayout(_w.Model.Config, Job(0).Lora).Size * sizeof(float);
+        using var engine = _w.Engine(new EngineOptions { MemoryBudgetBytes = 2 * stateBytes + stateBytes / 2 });
         var first = await engine.OpenAsync(Job(0));
         var second = await engine.OpenAsync(Job(1));
         var third = engine.OpenAsync(Job(2));
@@ -89,7 +75,7 @@ public sealed class SchedulingTests : IDisposable
     [Fact]
     public async Task A_waiting_open_can_be_cancelled_and_leaves_the_queue()
     {
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions { MaxResidentAdapters = 1 });
+        using var engine = _w.Engine(new EngineOptions { MaxResidentAdapters = 1 });
         var resident = await engine.OpenAsync(Job(0));
         using var cancel = new CancellationTokenSource();
         var waiting = engine.OpenAsync(Job(1), cancellationToken: cancel.Token);
@@ -123,7 +109,7 @@ public sealed class SchedulingTests : IDisposable
     {
         // The second adapter opens 100 ms after the first has asked to step: without the hold the first pass runs
         // alone after the 5 ms gathering window and the second stays one pass behind to the end.
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions
+        using var engine = _w.Engine(new EngineOptions
         {
             // Generous, so a loaded CI machine oversleeping the 100 ms below cannot end the quiet period early.
             BurstQuietPeriod = TimeSpan.FromSeconds(2), BurstHoldLimit = TimeSpan.FromSeconds(10),
@@ -148,7 +134,7 @@ public sealed class SchedulingTests : IDisposable
     [Fact]
     public async Task A_steady_trickle_of_opens_holds_the_first_pass_no_longer_than_the_limit()
     {
-        using var engine = new TrainingEngine("tiny", _model, _tokenizer, new EngineOptions
+        using var engine = _w.Engine(new EngineOptions
         {
             BurstQuietPeriod = TimeSpan.FromMilliseconds(150), BurstHoldLimit = TimeSpan.FromMilliseconds(300),
         });
