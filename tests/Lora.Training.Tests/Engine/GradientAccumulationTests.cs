@@ -1,11 +1,6 @@
 using Lora.Training.Data;
 using Lora.Training.Engine;
 using Lora.Training.Lora;
-using Lora.Training.Model;
-using Lora.Training.Runtime;
-using Lora.Training.Tests.Checkpoints;
-using Lora.Training.Tests.Model;
-using Lora.Training.Tokenization;
 
 namespace Lora.Training.Tests.Engine;
 
