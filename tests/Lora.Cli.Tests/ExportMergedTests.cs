@@ -49,6 +49,20 @@ public sealed class ExportMergedTests(TinyWorkspace workspace)
         Assert.Contains("/no/such/adapter", result.Stderr);
     }
 
+    [Fact]
+    public async Task Exporting_over_the_base_model_is_refused_and_leaves_the_base_untouched()
+    {
+        var weights = Path.Combine(workspace.ModelDir, "model.safetensors");
+        var before = await File.ReadAllBytesAsync(weights);
+        var result = await CliRun.RunAsync("export-merged", "--model", workspace.ModelDir, "--adapter", workspace.AdapterDir,
+            "--out", workspace.ModelDir + "/");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--out", result.Stderr);
+        Assert.Contains("is the base model's own", result.Stderr);
+        Assert.Equal(before, await File.ReadAllBytesAsync(weights));
+        Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(workspace.ModelDir)!, "*.partial-*"));
+    }
+
     private static async Task<double> Loss(params string[] model)
     {
         var result = await CliRun.RunAsync(["eval", .. model, "--token-ids", Ids, "--json", "--threads", "1"]);

@@ -50,6 +50,7 @@ public sealed partial class AdapterGrain
             // Dataset errors carry file:line; rethrown as a type every Orleans client can deserialize.
             throw new ArgumentException(e.Message);
         }
+        if (_prepared.Stats.Notice(spec.DatasetName, training.SeqLen) is { } notice) LogDatasetTrimmed(logger, spec.JobId, notice);
 
         // The id is reserved in the index before anything is stored: a job that trains is always reachable by id,
         // and an id taken on another base model fails here, with nothing written.
@@ -138,6 +139,9 @@ public sealed partial class AdapterGrain
         }
         finally { _lifecycle.Release(); }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Notice}")]
+    private static partial void LogDatasetTrimmed(ILogger logger, string jobId, string notice);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} deleted with everything it stored")]
     private static partial void LogDeleted(ILogger logger, string jobId);

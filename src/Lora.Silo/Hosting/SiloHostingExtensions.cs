@@ -28,7 +28,10 @@ public static class SiloHostingExtensions
             options.Device.ToString().ToLowerInvariant(), new EngineOptions());
         builder.Services.AddSingleton(host);
 
-        builder.WebHost.UseUrls($"http://{options.HttpHost}:{options.HttpPort}");
+        // An IPv6 literal needs brackets in a URL (http://[::1]:8080).
+        var httpHost = IPAddress.TryParse(options.HttpHost, out var literal) && literal.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{options.HttpHost}]" : options.HttpHost;
+        builder.WebHost.UseUrls($"http://{httpHost}:{options.HttpPort}");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo");
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -78,9 +81,7 @@ public static class SiloHostingExtensions
             silo.ConfigureEndpoints(ip, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: options.AdvertisedIp is not null);
             return;
         }
-        var primary = options.Primary is { } p
-            ? new IPEndPoint(Dns.GetHostAddresses(p.Host).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork), p.Port)
-            : new IPEndPoint(IPAddress.Loopback, options.SiloPort);
+        var primary = options.Primary is { } p ? new IPEndPoint(PrimaryAddress(p.Host), p.Port) : new IPEndPoint(IPAddress.Loopback, options.SiloPort);
         silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
     }
 
@@ -90,5 +91,15 @@ public static class SiloHostingExtensions
         app.MapPrometheusScrapingEndpoint("/metrics");
         if (options.Dashboard) app.MapOrleansDashboard("/dashboard");
         return app;
+    }
+
+    /// <summary>The --primary host as an address, IPv4 first; a name that does not resolve is the option's error.</summary>
+    private static IPAddress PrimaryAddress(string host)
+    {
+        IPAddress[] addresses;
+        try { addresses = Dns.GetHostAddresses(host); }
+        catch (System.Net.Sockets.SocketException e) { throw new SiloOptionsException([$"--primary (LORA_PRIMARY): host '{host}' does not resolve ({e.Message})."]); }
+        return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            ?? addresses.FirstOrDefault() ?? throw new SiloOptionsException([$"--primary (LORA_PRIMARY): host '{host}' has no address."]);
     }
 }

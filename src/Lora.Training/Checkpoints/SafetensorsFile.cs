@@ -147,9 +147,11 @@ public static class SafetensorsFile
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InvalidDataException($"{source}: safetensors header must be a JSON object.");
             var entries = new List<Entry>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var p in doc.RootElement.EnumerateObject())
             {
                 if (p.Name == MetadataKey) continue;
+                if (!names.Add(p.Name)) throw new InvalidDataException($"{source}: tensor '{p.Name}' appears twice in the header.");
                 entries.Add(ParseEntry(p, dataLength, source));
             }
             return entries;
@@ -167,12 +169,17 @@ public static class SafetensorsFile
             if (shape.Any(d => d < 0)) throw new InvalidDataException(Bad("negative dimension in shape."));
             var offsets = p.Value.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
             if (offsets.Length != 2) throw new InvalidDataException(Bad("data_offsets must hold two numbers."));
-            var expected = shape.Aggregate(1L, (a, b) => a * b) * SafetensorsDType.Size(dtype);
+            // checked: a huge shape must not wrap around to a size its offsets happen to match
+            var expected = checked(shape.Aggregate(1L, (a, b) => checked(a * b)) * SafetensorsDType.Size(dtype));
             if (offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
                 throw new InvalidDataException(Bad($"data_offsets [{offsets[0]}, {offsets[1]}] lie outside the {dataLength} data bytes (file truncated?)."));
             if (offsets[1] - offsets[0] != expected)
                 throw new InvalidDataException(Bad($"data_offsets span {offsets[1] - offsets[0]} bytes but {code} [{string.Join(", ", shape)}] needs {expected}."));
             return new Entry(p.Name, dtype, shape, offsets[0]);
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException(Bad("shape is too large (its size overflows)."));
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
         {

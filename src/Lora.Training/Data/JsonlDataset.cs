@@ -21,13 +21,20 @@ public sealed class JsonlDataset
     public string Source { get; }
     public IReadOnlyList<DatasetRecord> Records { get; }
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static JsonlDataset Load(string path, JsonlOptions? options = null)
     {
         try
         {
-            // StreamReader drops a UTF-8 BOM; the reader streams, so a huge file is never held twice.
-            using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            // StreamReader drops a UTF-8 BOM; the reader streams, so a huge file is never held twice. Invalid bytes
+            // throw instead of becoming U+FFFD: a Latin-1 file must not train on replacement characters.
+            using var reader = new StreamReader(path, StrictUtf8, detectEncodingFromByteOrderMarks: true);
             return Read(reader, path, options ?? JsonlOptions.Default);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new DatasetFormatException(path, null, $"not valid UTF-8 (byte {e.Index} of a read block): save the file as UTF-8");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -101,7 +108,9 @@ public sealed class JsonlDataset
             throw new DatasetFormatException(source, line, $"missing \"{name}\" field");
         if (value.ValueKind != JsonValueKind.String)
             throw new DatasetFormatException(source, line, $"\"{name}\" must be a string, got {Describe(value.ValueKind)}");
-        var s = value.GetString()!;
+        string s;
+        try { s = value.GetString()!; }
+        catch (InvalidOperationException) { throw new DatasetFormatException(source, line, $"\"{name}\" holds an unpaired UTF-16 surrogate escape (not valid text)"); }
         if (s.Length == 0) throw new DatasetFormatException(source, line, $"\"{name}\" is empty");
         return s;
     }

@@ -51,10 +51,38 @@ public static class MergedModelExport
 
     /// <summary>
     /// Writes base + adapter as a merged HuggingFace model directory: weights with every targeted W replaced by
-    /// W + scaling·B·A, config.json, and the base's tokenizer files copied alongside.
+    /// W + scaling·B·A, config.json, and the base's tokenizer files copied alongside. Everything is built in a staging
+    /// folder beside <paramref name="outDir"/> and only then moved in, config.json last, so a failed merge or write
+    /// leaves the output as it was; other files in <paramref name="outDir"/> are kept, old weight files replaced.
+    /// Writing over the base model itself is refused: it would destroy the base while reading it.
     /// </summary>
     public static void ExportDirectory(string baseDir, AdapterWeights adapter, string outDir, string? dtype = null,
         long maxShardBytes = Checkpoints.ShardPlan.DefaultMaxShardBytes)
+    {
+        var (source, target) = (Path.GetFullPath(baseDir).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar));
+        if (string.Equals(source, target, StringComparison.Ordinal))
+            throw new ArgumentException($"the merged model's directory '{outDir}' is the base model's own: choose another output directory.");
+        var staging = $"{target}.partial-{Guid.NewGuid():N}";
+        try
+        {
+            WriteDirectory(baseDir, adapter, staging, dtype, maxShardBytes);
+            Directory.CreateDirectory(target);
+            var written = Directory.GetFiles(staging).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+            foreach (var stale in Directory.GetFiles(target).Where(f => IsWeightFile(Path.GetFileName(f)) && !written.Contains(Path.GetFileName(f))))
+                File.Delete(stale);   // shards of an earlier export that this one does not have would be read with it
+            foreach (var name in written.OrderBy(n => n == "config.json"))   // config last: it makes the folder a model
+                File.Move(Path.Combine(staging, name!), Path.Combine(target, name!), overwrite: true);
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    private static bool IsWeightFile(string name) =>
+        name == HfCheckpointReader.WeightsFile || name == HfCheckpointReader.IndexFile || Checkpoints.ShardPlan.IsShardName(name);
+
+    private static void WriteDirectory(string baseDir, AdapterWeights adapter, string outDir, string? dtype, long maxShardBytes)
     {
         var config = HfCheckpointReader.ReadConfig(baseDir);
         PeftAdapterFiles.ValidateAgainst(adapter, config);

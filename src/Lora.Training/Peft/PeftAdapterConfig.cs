@@ -97,7 +97,8 @@ internal static class PeftAdapterConfig
         string[] names = node switch
         {
             JsonValue v when v.TryGetValue<string>(out var one) => [one],
-            JsonArray a => a.Select(n => n?.GetValue<string>() ?? "").ToArray(),
+            JsonArray a => a.Select((n, i) => n is JsonValue v && v.TryGetValue<string>(out var name) ? name
+                : throw new InvalidDataException($"{source}: target_modules[{i}] must be a module name (got {n?.ToJsonString() ?? "null"}).")).ToArray(),
             _ => throw new InvalidDataException($"{source}: target_modules must be a module name, a list of names or \"all-linear\" (got {node?.ToJsonString() ?? "null"})."),
         };
         var unknown = names.Where(n => n != LoraSettings.AllLinear && !LlamaConfig.LinearModuleNames.Contains(n)).ToList();

@@ -168,4 +168,26 @@ public sealed class SafetensorsFileTests
         var missing = dir.File("nope.safetensors");
         Assert.Contains(missing, Assert.Throws<FileNotFoundException>(() => SafetensorsFile.Read(missing)).Message);
     }
+
+    [Fact]
+    public void Headers_with_a_repeated_name_or_an_overflowing_shape_are_rejected_naming_file_and_tensor()
+    {
+        using var dir = new TempDirectory();
+        static byte[] File(string header)
+        {
+            var h = Encoding.UTF8.GetBytes(header);
+            return [.. BitConverter.GetBytes((long)h.Length), .. h];
+        }
+        var path = dir.File("bad.safetensors");
+        System.IO.File.WriteAllBytes(path, File("""{"w":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"w":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}"""));
+        var ex = Assert.Throws<InvalidDataException>(() => SafetensorsFile.Read(path));
+        Assert.Contains(path, ex.Message);
+        Assert.Contains("'w' appears twice", ex.Message);
+
+        // 2^62 × 4 elements × 4 bytes wraps to 0 in unchecked arithmetic, which the offsets [0, 0] would match.
+        System.IO.File.WriteAllBytes(path, File("""{"huge":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}}"""));
+        ex = Assert.Throws<InvalidDataException>(() => SafetensorsFile.Read(path));
+        Assert.Contains("'huge'", ex.Message);
+        Assert.Contains("overflows", ex.Message);
+    }
 }

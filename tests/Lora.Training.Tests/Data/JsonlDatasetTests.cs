@@ -45,6 +45,7 @@ public sealed class JsonlDatasetTests
     [InlineData("{\"input_ids\": [1, 99999999999]}", "\"input_ids\"[1] is not a 32-bit integer: 99999999999")]
     [InlineData("{\"input_ids\": [7]}", "\"input_ids\" needs at least 2 tokens, got 1")]
     [InlineData("{\"input_ids\": [1, 2], \"text\": \"t\"}", "has both \"input_ids\" and text fields")]
+    [InlineData("{\"text\": \"\\ud800 hi\"}", "\"text\" holds an unpaired UTF-16 surrogate escape")]
     public void Bad_line_reports_source_line_and_reason(string badLine, string reason)
     {
         var text = "{\"text\": \"fine\"}\n\n" + badLine + "\n{\"text\": \"also fine\"}\n";
@@ -129,5 +130,19 @@ public sealed class JsonlDatasetTests
         var e = Assert.Throws<DatasetFormatException>(() => JsonlDataset.Parse(text, "empty.jsonl"));
         Assert.Equal("empty.jsonl: dataset is empty (no non-blank lines)", e.Message);
         Assert.Null(e.Line);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_utf8_is_refused_instead_of_read_as_replacement_characters()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"latin1-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllBytes(path, [.. "{\"text\": \"caf"u8, 0xE9, .. "\"}\n"u8]);   // é in Latin-1
+        try
+        {
+            var e = Assert.Throws<DatasetFormatException>(() => JsonlDataset.Load(path));
+            Assert.Contains(path, e.Message);
+            Assert.Contains("not valid UTF-8", e.Message);
+        }
+        finally { File.Delete(path); }
     }
 }

@@ -131,6 +131,8 @@ public sealed class PeftAdapterFilesTests
         Assert.Contains("rank 4 but lora_B [64, 8] has rank 8", Error([($"{q}.lora_A.weight", a), ($"{q}.lora_B.weight", b8)]));
         Assert.Contains("r = 8", Error([($"{q}.lora_A.weight", a), ($"{q}.lora_B.weight", b4)], config.Replace("\"r\":4", "\"r\":8")));
         Assert.Contains("'PREFIX_TUNING'", Error([($"{q}.lora_A.weight", a), ($"{q}.lora_B.weight", b4)], config.Replace("LORA", "PREFIX_TUNING")));
+        Assert.Contains("target_modules[1] must be a module name (got 5)",
+            Error([($"{q}.lora_A.weight", a), ($"{q}.lora_B.weight", b4)], config.Replace("[\"q_proj\"]", "[\"q_proj\", 5]")));
     }
 
     [Fact]

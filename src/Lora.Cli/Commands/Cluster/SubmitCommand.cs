@@ -93,6 +93,8 @@ public static class SubmitCommand
     private static async Task<string> ReadDatasetAsync(string path, CancellationToken ct)
     {
         if (!File.Exists(path)) throw new Lora.Client.LoraClientException($"data file '{path}' not found.");
-        return await File.ReadAllTextAsync(path, ct);
+        // Strict: invalid bytes would otherwise reach the silo as U+FFFD and train as such.
+        try { return await File.ReadAllTextAsync(path, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true), ct); }
+        catch (System.Text.DecoderFallbackException) { throw new Lora.Client.LoraClientException($"data file '{path}' is not valid UTF-8: save it as UTF-8."); }
     }
 }

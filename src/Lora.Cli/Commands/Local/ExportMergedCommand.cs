@@ -39,6 +39,7 @@ internal static class ExportMergedCommand
             using var weights = PeftAdapterFiles.Load(adapterDir);
             try { MergedModelExport.ExportDirectory(baseDir, weights, parse.GetValue(outDir)!, storage, maxShardBytes); }
             catch (InvalidDataException e) { throw new CliException($"--adapter '{adapterDir}': {e.Message}"); }
+            catch (ArgumentException e) { throw new CliException($"--out: {e.Message}"); }
 
             var written = Path.GetFullPath(parse.GetValue(outDir)!);
             var stdout = parse.InvocationConfiguration.Output;

@@ -67,6 +67,7 @@ internal static class TrainLocalCommand
             training.Validate(baseModel.Config.MaxPositionEmbeddings);
             var prepared = PreparedDataset.FromJsonl(JsonlDataset.Load(dataPath), baseModel.Tokenizer, baseModel.Config.VocabSize,
                 training.SeqLen, training.EvalFraction, s);
+            if (prepared.Stats.Notice(dataPath, training.SeqLen) is { } notice) Console.Error.WriteLine($"warning: {notice}");
 
             // Every fused pass is padded to the longest example in it, so these are all the lengths training will see.
             using var engine = new TrainingEngine(baseModel.Id, baseModel.Model, baseModel.Tokenizer);
