@@ -35,18 +35,31 @@ public sealed class DataCursor
     /// <summary>Loss tokens of the next <paramref name="batches"/> batches, without moving this cursor.</summary>
     public int PeekLossTokens(int batchSize, int batches)
     {
-        var copy = new DataCursor(_examples, _seed, Position);
-        var tokens = 0;
-        for (var b = 0; b < batches; b++) tokens += copy.NextBatch(batchSize).Examples.Sum(e => e.LossTokens);
+        var (tokens, at) = (0, Position);
+        for (var b = 0; b < batches; b++)
+        {
+            var (examples, next) = Take(at, batchSize);
+            tokens += examples.Sum(e => e.LossTokens);
+            at = next;
+        }
         return tokens;
     }
 
     public DataBatch NextBatch(int batchSize)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var start = Position;
+        var (batch, next) = Take(start, batchSize);
+        Position = next;
+        return new DataBatch(batch, start, next);
+    }
+
+    /// <summary>The batch that starts at <paramref name="from"/> and where the next one starts. Only the cached
+    /// epoch order changes (a pure function of the epoch), so peeking ahead costs no permutation rebuild.</summary>
+    private (TrainingExample[] Batch, CursorPosition Next) Take(CursorPosition from, int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var batch = new TrainingExample[batchSize];
-        var (epoch, index) = (Position.Epoch, Position.Index);
+        var (epoch, index) = (from.Epoch, from.Index);
         for (var i = 0; i < batchSize; i++)
         {
             if (index == _examples.Count) (epoch, index) = (checked(epoch + 1), 0);
@@ -55,7 +68,6 @@ public sealed class DataCursor
         }
         // Normalise "end of epoch e" to "start of epoch e+1" so equal positions always compare equal.
         if (index == _examples.Count) (epoch, index) = (checked(epoch + 1), 0);
-        Position = new CursorPosition(epoch, index);
-        return new DataBatch(batch, start, Position);
+        return (batch, new CursorPosition(epoch, index));
     }
 }

@@ -92,4 +92,21 @@ public sealed class SplitAndCursorTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new DataCursor(Examples(3), 1, new CursorPosition(-1, 0)));
         Assert.Throws<ArgumentException>(() => new DataCursor([], 1));
     }
+
+    [Fact]
+    public void Peeking_loss_tokens_across_an_epoch_boundary_matches_the_batches_drawn_next_and_moves_nothing()
+    {
+        // Example i has 8 - i loss tokens, so which examples a peek counts shows in the sum.
+        var examples = Enumerable.Range(0, 7).Select(i => new TrainingExample(Enumerable.Repeat(i, 8).ToArray(),
+            Enumerable.Range(0, 8).Select(t => t < i ? TrainingExample.IgnoreIndex : i).ToArray())).ToArray();
+        var cursor = new DataCursor(examples, seed: 3);
+        cursor.NextBatch(5);
+        var at = cursor.Position;
+        var peeked = cursor.PeekLossTokens(batchSize: 3, batches: 2);   // crosses into epoch 1
+        Assert.Equal(at, cursor.Position);
+        var drawn = cursor.NextBatch(3).Examples.Concat(cursor.NextBatch(3).Examples).Sum(e => e.LossTokens);
+        Assert.Equal(drawn, peeked);
+        Assert.True(peeked > 0);
+        Assert.Equal(1, cursor.Position.Epoch);
+    }
 }
