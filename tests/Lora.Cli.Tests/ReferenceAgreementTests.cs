@@ -49,6 +49,32 @@ public sealed class ReferenceAgreementTests(TinyWorkspace workspace, ITestOutput
         await AssertAgrees(dir, adapterDir);
     }
 
+    /// <summary>
+    /// original_max_position_embeddings 16 puts the tiny model's 8 rotary pairs in all three llama3 bands
+    /// (wavelengths 6.3 … 2·10⁴ against thresholds 4 and 16), so every branch of the scaling is compared.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 16}""")]
+    [InlineData("""{"type": "linear", "factor": 4.0}""")]
+    public async Task Eval_OfARopeScaledModel_MatchesTheReference(string ropeScaling)
+    {
+        var dir = Path.Combine(workspace.Root, "rope-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        foreach (var file in Directory.GetFiles(workspace.ModelDir))
+            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!;
+        config["rope_scaling"] = System.Text.Json.Nodes.JsonNode.Parse(ropeScaling);
+        File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJsonString());
+
+        await AssertAgrees(dir, workspace.AdapterDir);
+        var (cli, reference) = await AssertAgrees(dir, null);
+        // A random tiny base barely uses position, so the check is relative: the agreement must be far tighter
+        // than what scaling changes, or an implementation ignoring rope_scaling would pass too.
+        var unscaled = ReferenceLlama.Load(workspace.ModelDir).MeanNextTokenLoss(Ids);
+        Assert.True(Math.Abs(cli - reference) * 20 < Math.Abs(reference - unscaled),
+            $"cli {cli}, reference {reference}, unscaled reference {unscaled}: agreement does not tell scaled from unscaled");
+    }
+
     [Fact]
     public async Task Eval_OfText_ScoresBosFollowedByTheTextBytes()
     {
@@ -68,7 +94,7 @@ public sealed class ReferenceAgreementTests(TinyWorkspace workspace, ITestOutput
         Assert.True(double.IsFinite(json.GetProperty("loss").GetDouble()));
     }
 
-    private async Task AssertAgrees(string modelDir, string? adapterDir)
+    private async Task<(double Cli, double Reference)> AssertAgrees(string modelDir, string? adapterDir)
     {
         string[] args = ["eval", "--model", modelDir, "--token-ids", string.Join(' ', Ids), "--json", "--threads", "1"];
         if (adapterDir is not null) args = [.. args, "--adapter", adapterDir];
@@ -79,6 +105,7 @@ public sealed class ReferenceAgreementTests(TinyWorkspace workspace, ITestOutput
         output.WriteLine($"{Path.GetFileName(modelDir)} adapter={adapterDir is not null}: cli {actual:F7} reference {expected:F7} |diff| {Math.Abs(actual - expected):E2}");
         Assert.Equal(Ids.Length - 1, json.GetProperty("tokens").GetInt32());
         Assert.True(Math.Abs(actual - expected) <= Tolerance, $"cli {actual} vs reference {expected}");
+        return (actual, expected);
     }
 
     /// <summary>Nonzero A and B, so the adapter changes every targeted layer's output (a fresh B = 0 would test nothing).</summary>

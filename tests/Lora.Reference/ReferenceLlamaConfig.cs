@@ -59,8 +59,8 @@ public sealed class ReferenceLlamaConfig
             low = OptionalDouble(scaling, "low_freq_factor") ?? low;
             high = OptionalDouble(scaling, "high_freq_factor") ?? high;
             original = OptionalInt(scaling, "original_max_position_embeddings") ?? original;
-            // Only unscaled and "llama3" RoPE are implemented; refusing beats silently computing wrong angles.
-            if (ropeType is not (null or "default" or "llama3"))
+            // Only unscaled, "linear" and "llama3" RoPE are implemented; refusing beats silently computing wrong angles.
+            if (ropeType is not (null or "default" or "linear" or "llama3"))
                 throw new NotSupportedException($"rope_scaling type '{ropeType}' is not implemented by the reference.");
         }
 

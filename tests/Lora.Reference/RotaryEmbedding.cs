@@ -25,6 +25,8 @@ public sealed class RotaryEmbedding
         double[] invFreq = DefaultInverseFrequencies(config.HeadDim, config.RopeTheta);
         if (config.RopeScalingType == "llama3")
             invFreq = Llama3Scaled(invFreq, config);
+        else if (config.RopeScalingType == "linear")
+            invFreq = Array.ConvertAll(invFreq, f => f / config.RopeScalingFactor);   // _compute_linear_scaling_rope_parameters
         return new RotaryEmbedding(invFreq);
     }
 

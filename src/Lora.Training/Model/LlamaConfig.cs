@@ -19,6 +19,8 @@ public sealed record LlamaConfig
     public int MaxPositionEmbeddings { get; init; } = 512;
     public double RmsNormEps { get; init; } = 1e-5;
     public double RopeTheta { get; init; } = 10000.0;
+    /// <summary>rope_scaling; null for plain RoPE (absent, null or "default" in config.json).</summary>
+    public RopeScaling? RopeScaling { get; init; }
     /// <summary>When true there is no lm_head tensor: the output projection reuses embed_tokens.</summary>
     public bool TieWordEmbeddings { get; init; }
     /// <summary>q/k/v projections carry biases: Qwen2 always; Llama with attention_bias, which biases o_proj too.</summary>
@@ -61,6 +63,7 @@ public sealed record LlamaConfig
             throw new ArgumentException($"config field 'rms_norm_eps' must be a positive number (got {RmsNormEps}).");
         if (!(RopeTheta > 0) || double.IsInfinity(RopeTheta))
             throw new ArgumentException($"config field 'rope_theta' must be a positive number (got {RopeTheta}).");
+        RopeScaling?.Validate();
         if (TorchDtype is not ("float32" or "bfloat16" or "float16"))
             throw new ArgumentException($"config field 'torch_dtype' must be float32, bfloat16 or float16 (got '{TorchDtype}').");
         return this;
@@ -102,6 +105,7 @@ public sealed record LlamaConfig
             MaxPositionEmbeddings = Int("max_position_embeddings", 2048),
             RmsNormEps = Double("rms_norm_eps", 1e-6),
             RopeTheta = Double("rope_theta", 10000.0),
+            RopeScaling = RopeScaling.FromJson(root["rope_scaling"], source),
             TieWordEmbeddings = root["tie_word_embeddings"]?.GetValue<bool>() ?? false,
             ModelType = root["model_type"]?.GetValue<string>() ?? "llama",
             AttentionBias = root["attention_bias"]?.GetValue<bool>() ?? (root["model_type"]?.GetValue<string>() == "qwen2"),
@@ -115,8 +119,8 @@ public sealed record LlamaConfig
 
     /// <summary>
     /// Fields that change what the HF model computes and that this implementation does not follow: accepting them
-    /// would load a checkpoint that runs, but as a different model (e.g. Llama 3.1's rope_scaling moves every
-    /// position's rotary frequencies), so adapters trained here would not fit the real base.
+    /// would load a checkpoint that runs, but as a different model (e.g. a bias on the MLP ignored), so adapters
+    /// trained here would not fit the real base.
     /// </summary>
     private static void RejectUnsupported(JsonNode root, string source)
     {
@@ -128,9 +132,6 @@ public sealed record LlamaConfig
             throw new InvalidDataException($"{source}: hidden_act '{act}' is not supported (the MLP is SwiGLU with silu).");
         if (root["mlp_bias"] is JsonValue mlpBias && mlpBias.TryGetValue<bool>(out var hasMlpBias) && hasMlpBias)
             throw new InvalidDataException($"{source}: mlp_bias true is not supported (gate/up/down projections without bias).");
-        if (root["rope_scaling"] is JsonObject scaling
-            && (scaling["rope_type"] ?? scaling["type"])?.GetValue<string>() is { } ropeType && ropeType != "default")
-            throw new InvalidDataException($"{source}: rope_scaling of type '{ropeType}' is not supported (plain RoPE with rope_theta only).");
         if (root["head_dim"] is JsonValue hd && hd.TryGetValue<int>(out var headDim)
             && root["hidden_size"] is JsonValue h && h.TryGetValue<int>(out var hidden)
             && root["num_attention_heads"] is JsonValue n && n.TryGetValue<int>(out var heads) && heads > 0 && headDim != hidden / heads)
@@ -159,6 +160,7 @@ public sealed record LlamaConfig
             ["hidden_act"] = "silu",
             ["torch_dtype"] = TorchDtype,
         };
+        if (RopeScaling is { } scaling) node["rope_scaling"] = scaling.ToJson();
         if (BosTokenId is { } bos) node["bos_token_id"] = bos;
         if (EosTokenId is { } eos) node["eos_token_id"] = eos;
         return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

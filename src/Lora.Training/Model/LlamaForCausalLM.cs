@@ -21,7 +21,7 @@ public sealed class LlamaForCausalLM : nn.Module
         Config = config.Validate();
         WeightDtype = dtype;
         Device = device;
-        _rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.MaxPositionEmbeddings);
+        _rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.MaxPositionEmbeddings, config.RopeScaling);
         model = new LlamaModel(config, _rotary, dtype, device);
         if (!config.TieWordEmbeddings)
             lm_head = new FrozenLinear(config.HiddenSize, config.VocabSize, false, dtype, device, "lm_head");

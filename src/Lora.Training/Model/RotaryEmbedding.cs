@@ -6,10 +6,11 @@ namespace Lora.Training.Model;
 /// <summary>
 /// HF rotary position embedding, rotate-half layout: inv_freq = θ^(−2i/d), cos/sin of the frequencies duplicated
 /// as [f, f], q' = q·cos + rotate_half(q)·sin with rotate_half(x) = cat(−x₂, x₁). Not a module: it holds no
-/// checkpoint tensors, and its tables must not enter the state dict. One table per device covers every position up
+/// checkpoint tensors, and its tables must not enter the state dict. rope_scaling, when set, rescales the
+/// frequencies once, before the tables are built. One table per device covers every position up
 /// to the model's context, so memory stays bounded whatever sequence lengths arrive.
 /// </summary>
-public sealed class RotaryEmbedding(int headDim, double theta, int maxPositions) : IDisposable
+public sealed class RotaryEmbedding(int headDim, double theta, int maxPositions, RopeScaling? scaling = null) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(DeviceType Device, int Index), (Tensor Cos, Tensor Sin)> _tables = new();
@@ -34,8 +35,7 @@ public sealed class RotaryEmbedding(int headDim, double theta, int maxPositions)
             var key = (device.type, device.index);
             if (_tables.TryGetValue(key, out var hit)) return hit;
             using var scope = NewDisposeScope();
-            var exponent = arange(0, headDim, 2, dtype: ScalarType.Float64).div(headDim);
-            var invFreq = pow(theta, exponent).reciprocal();                       // (D/2)
+            var invFreq = tensor(InverseFrequencies(), ScalarType.Float64);        // (D/2)
             var positions = arange(maxPositions, dtype: ScalarType.Float64);       // (P)
             var freqs = outer(positions, invFreq);                                 // (P, D/2)
             var emb = cat([freqs, freqs], -1);                                     // (P, D)
@@ -45,6 +45,13 @@ public sealed class RotaryEmbedding(int headDim, double theta, int maxPositions)
             _tables[key] = (cos, sin);
             return (cos, sin);
         }
+    }
+
+    /// <summary>θ^(−2i/d) for each rotary pair i, rescaled by rope_scaling when the config has one.</summary>
+    public double[] InverseFrequencies()
+    {
+        var plain = Enumerable.Range(0, headDim / 2).Select(i => 1.0 / Math.Pow(theta, 2.0 * i / headDim)).ToArray();
+        return scaling?.Apply(plain) ?? plain;
     }
 
     public void Dispose()
