@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lora.Training.Engine;
 
 namespace Lora.Bench;
@@ -14,9 +13,8 @@ public sealed class FusedMode(TrainingEngine engine, PassRecorder passes)
         {
             foreach (var job in jobs) sessions.Add(await engine.OpenAsync(job));
             passes.Clear();
-            var start = Stopwatch.GetTimestamp();
             var results = await Task.WhenAll(sessions.Select(s => ModeResult.StepLoop(engine, s, steps)));
-            var seconds = ModeResult.Elapsed(start);
+            var seconds = passes.SecondsSinceFirstPassStarted();
             return new ModeResult(results.Sum(r => r.Tokens), seconds, results.Select(r => r.Loss).ToArray(), passes.MeanAdapters,
                 passes.BusySeconds);
         }

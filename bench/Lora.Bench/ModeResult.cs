@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lora.Training.Engine;
 
 namespace Lora.Bench;
@@ -25,6 +24,4 @@ public sealed record ModeResult(long Tokens, double Seconds, IReadOnlyList<doubl
         }
         return (tokens, loss);
     }
-
-    public static double Elapsed(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
 }

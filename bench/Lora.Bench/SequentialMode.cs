@@ -1,11 +1,10 @@
-using System.Diagnostics;
 using Lora.Training.Engine;
 
 namespace Lora.Bench;
 
 /// <summary>N jobs one after another, each alone in its own plain loop (one adapter per pass). Opening and
-/// releasing a session is not timed; only its training steps are.</summary>
-public sealed class SequentialMode(TrainingEngine engine)
+/// releasing a session is not timed; only its training steps are, from its first pass on.</summary>
+public sealed class SequentialMode(TrainingEngine engine, PassRecorder passes)
 {
     public async Task<ModeResult> RunAsync(IReadOnlyList<AdapterJob> jobs, int steps)
     {
@@ -17,9 +16,9 @@ public sealed class SequentialMode(TrainingEngine engine)
             var session = await engine.OpenAsync(job);
             try
             {
-                var start = Stopwatch.GetTimestamp();
+                passes.Clear();
                 var (t, loss) = await ModeResult.StepLoop(engine, session, steps);
-                seconds += ModeResult.Elapsed(start);
+                seconds += passes.SecondsSinceFirstPassStarted();
                 tokens += t;
                 losses.Add(loss);
             }

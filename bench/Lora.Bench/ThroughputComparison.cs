@@ -20,9 +20,9 @@ public sealed class ThroughputComparison(TrainingEngine engine, PassRecorder pas
     {
         var vocab = engine.Model.Config.VocabSize;
         var jobs = SyntheticJobs.Jobs(options.Jobs, options.BatchSize, seqLen, options.Rank, vocab);
-        var sequential = new SequentialMode(engine);
+        var sequential = new SequentialMode(engine, passes);
         var fused = new FusedMode(engine, passes);
-        var big = new BigBatchMode(engine);
+        var big = new BigBatchMode(engine, passes);
         var warm = Math.Min(2, steps);
         Log.Info($"{label}: warm-up");
         await sequential.RunAsync(jobs.Take(2).ToArray(), warm);

@@ -18,6 +18,9 @@ public sealed record JobStatus
     [Id(10)] public DateTimeOffset UpdatedAt { get; init; }
     /// <summary>Silo currently running the job, for operators.</summary>
     [Id(11)] public string? Silo { get; init; }
+    /// <summary>What the silo had to do to the dataset that changes what trains: prompt/completion records cut to
+    /// the sequence length or dropped for lack of a completion token. Null when every record trains whole.</summary>
+    [Id(12)] public string? DatasetWarning { get; init; }
 
     public bool IsFinal => State is JobState.Completed or JobState.Failed or JobState.Canceled;
 }

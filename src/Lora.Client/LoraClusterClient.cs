@@ -46,14 +46,16 @@ public sealed partial class LoraClusterClient : IAsyncDisposable
                 else client.UseStaticClustering(gateway);
                 client.UseConnectionRetryFilter(new ConnectionRetryFilter(Math.Max(1, options.ConnectAttempts), options.RetryDelay));
             })
+            .ConfigureServices(s => s.AddSingleton<IHostLifetime, EmbeddedHostLifetime>())
             .Build();
         try
         {
             await host.StartAsync(ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception e)
         {
             host.Dispose();
+            if (e is OperationCanceledException && ct.IsCancellationRequested) throw;
             throw new LoraClientException($"cannot reach {options.Describe()} (is a silo running?)", e);
         }
         return new LoraClusterClient(host, host.Services.GetRequiredService<IClusterClient>(), options);

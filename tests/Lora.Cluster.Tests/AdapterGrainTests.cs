@@ -42,6 +42,35 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Records_cut_to_the_sequence_length_are_reported_in_the_status_from_submission_on()
+    {
+        var clean = Jobs.Spec(ClusterFixture.ModelA, steps: 2);
+        Assert.Null((await Jobs.Start(Client, clean, Jobs.ReverseDataset(20))).DatasetWarning);
+
+        var spec = Jobs.Spec(ClusterFixture.ModelA, steps: 2);   // seq_len 16
+        var dataset = Jobs.ReverseDataset(20) + "\n" + $"{{\"prompt\": \"{new string('x', 40)}=\", \"completion\": \"ab\"}}";
+        var submitted = await Jobs.Start(Client, spec, dataset);
+        Assert.Contains("1 of 21 prompt/completion records were cut to seq_len 16", submitted.DatasetWarning);
+        var final = await Jobs.WaitFinal(Client, spec);
+        Assert.Equal(JobState.Completed, final.State);
+        Assert.Equal(submitted.DatasetWarning, final.DatasetWarning);   // stored with the job, not only said once
+        Assert.Null((await Jobs.WaitFinal(Client, clean)).DatasetWarning);
+    }
+
+    [Fact]
+    public async Task A_job_without_an_eval_split_reports_its_eval_losses_as_not_measured()
+    {
+        var spec = Jobs.Spec(ClusterFixture.ModelA, steps: 2) with { EvalFraction = 0 };
+        await Jobs.Start(Client, spec, Jobs.ReverseDataset(20));
+        var final = await Jobs.WaitFinal(Client, spec);
+        Assert.Equal(JobState.Completed, final.State);
+        // null, not NaN: NaN cannot be written as JSON, and one such job would break `lora list --json` for all.
+        Assert.Null(final.EvalLoss);
+        Assert.Null(final.BaseEvalLoss);
+        Assert.NotNull(final.TrainLoss);
+    }
+
+    [Fact]
     public async Task Same_job_submitted_twice_trains_once_and_a_different_spec_is_rejected()
     {
         var spec = Jobs.Spec(ClusterFixture.ModelA, steps: 3);

@@ -50,7 +50,8 @@ public sealed partial class AdapterGrain
             // Dataset errors carry file:line; rethrown as a type every Orleans client can deserialize.
             throw new ArgumentException(e.Message);
         }
-        if (_prepared.Stats.Notice(spec.DatasetName, training.SeqLen) is { } notice) LogDatasetTrimmed(logger, spec.JobId, notice);
+        var datasetWarning = _prepared.Stats.Notice(spec.DatasetName, training.SeqLen);
+        if (datasetWarning is not null) LogDatasetTrimmed(logger, spec.JobId, datasetWarning);
 
         // The id is reserved in the index before anything is stored: a job that trains is always reachable by id,
         // and an id taken on another base model fails here, with nothing written.
@@ -62,6 +63,7 @@ public sealed partial class AdapterGrain
             await dataset.WriteStateAsync();
             job.State.Spec = spec;
             job.State.DatasetSha256 = Sha256(jsonl);
+            job.State.DatasetWarning = datasetWarning;
             job.State.State = JobState.Queued;
             job.State.UpdatedAt = DateTimeOffset.UtcNow;
             await job.WriteStateAsync();

@@ -37,7 +37,7 @@ public sealed partial class AdapterGrain
                 try { resume = AdapterCheckpoint.FromBytes(bytes); }
                 catch (InvalidDataException e) { await Finish(JobState.Failed, $"stored checkpoint is corrupt: {e.Message}"); return; }
             }
-            job.State.BaseEvalLoss ??= await host.Engine.EvaluateAsync(null, data.Eval);
+            job.State.BaseEvalLoss ??= Measured(await host.Engine.EvaluateAsync(null, data.Eval));
 
             // A queued job can wait long for admission: a shutdown must not wait for it, nor mark it cancelled.
             using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancel, suspend))
@@ -86,7 +86,7 @@ public sealed partial class AdapterGrain
                 }
             }
 
-            job.State.EvalLoss = await host.Engine.EvaluateAsync(session, data.Eval);
+            job.State.EvalLoss = Measured(await host.Engine.EvaluateAsync(session, data.Eval));
             var (safetensors, config) = await host.Engine.ExportPeftAsync(session, host.Model.Id);
             adapter.State.AdapterSafetensors = safetensors;
             adapter.State.AdapterConfig = config;
@@ -167,4 +167,8 @@ public sealed partial class AdapterGrain
         var reminder = await this.GetReminder(ReminderName);
         if (reminder is not null) await this.UnregisterReminder(reminder);
     }
+
+    /// <summary>No eval split (eval fraction 0, or too few records) evaluates to NaN: the status says "not measured"
+    /// with null, which every client and JSON can carry.</summary>
+    private static double? Measured(double loss) => double.IsFinite(loss) ? loss : null;
 }

@@ -143,6 +143,7 @@ public sealed partial class AdapterGrain(
             Error = s.Error,
             UpdatedAt = s.UpdatedAt,
             Silo = RuntimeIdentity,
+            DatasetWarning = s.DatasetWarning,
         };
     }
 

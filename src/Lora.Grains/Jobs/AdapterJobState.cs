@@ -23,6 +23,8 @@ public sealed class AdapterJobState
     /// <summary>Re-activations after an unexpected error since the last checkpoint; the job fails past a bound, so
     /// a fault that recurs on every resume (a pass out of memory) cannot keep it Running forever.</summary>
     [Id(11)] public int Recoveries { get; set; }
+    /// <summary>Records cut or dropped when the dataset was tokenised at submission (<see cref="JobStatus.DatasetWarning"/>).</summary>
+    [Id(12)] public string? DatasetWarning { get; set; }
 }
 
 /// <summary>The uploaded JSONL, written once at submission and dropped when the job ends.</summary>

@@ -1,16 +1,23 @@
 namespace Lora.Training.Data;
 
-/// <summary>The result of <see cref="ExampleBuilder.Build"/>, with counts worth reporting to the user.</summary>
+/// <summary>
+/// The result of <see cref="ExampleBuilder.Build"/>, with counts worth reporting to the user. Prompt/completion
+/// records: <see cref="PromptCompletionRecords"/> read, of which <see cref="TruncatedPromptCompletion"/> were longer
+/// than a sequence and cut, and of those <see cref="DroppedNoLossTokens"/> lost every completion token and were dropped.
+/// </summary>
 public sealed record BuiltExamples(
     IReadOnlyList<TrainingExample> Examples,
     int PackedExamples,
-    int PromptCompletionExamples,
+    int PromptCompletionRecords,
     int TruncatedPromptCompletion,
     int DroppedNoLossTokens)
 {
-    /// <summary>What a user must be told about their data (null when every record trained whole): records cut to
-    /// the sequence length and records dropped because no completion token was left.</summary>
+    /// <summary>Prompt/completion examples that train: every record read but the dropped ones.</summary>
+    public int PromptCompletionExamples => PromptCompletionRecords - DroppedNoLossTokens;
+
+    /// <summary>What a user must be told about their data (null when every record trained whole).</summary>
     public string? Notice(string source, int seqLen) => TruncatedPromptCompletion + DroppedNoLossTokens == 0 ? null
-        : $"{source}: {TruncatedPromptCompletion} of {PromptCompletionExamples} prompt/completion records were cut to seq_len {seqLen}"
-          + $" and {DroppedNoLossTokens} dropped because no completion token was left; raise --seq-len or shorten the prompts.";
+        : $"{source}: {TruncatedPromptCompletion} of {PromptCompletionRecords} prompt/completion records were cut to seq_len {seqLen}"
+          + (DroppedNoLossTokens == 0 ? "" : $" ({DroppedNoLossTokens} of them dropped: no completion token was left)")
+          + "; raise --seq-len or shorten the prompts.";
 }

@@ -26,7 +26,7 @@ public static class ExampleBuilder
         var examples = new List<TrainingExample>();
         var packed = new List<int>();
         var promptCompletion = new List<TrainingExample>();
-        int truncated = 0, dropped = 0;
+        int records = 0, truncated = 0, dropped = 0;
         foreach (var record in dataset.Records)
         {
             if (record.IsTokenIds)
@@ -39,6 +39,7 @@ public static class ExampleBuilder
                 packed.AddRange(Checked(WithSpecials(tokenizer, [], tokenizer.Encode(record.Text!)), record, dataset, vocab));
                 continue;
             }
+            records++;
             var prompt = tokenizer.Encode(record.Prompt!);
             var completion = tokenizer.Encode(record.Completion!);
             var tokens = Checked(WithSpecials(tokenizer, prompt, completion), record, dataset, vocab);
@@ -54,7 +55,7 @@ public static class ExampleBuilder
         if (examples.Count == 0)
             throw new DatasetFormatException(dataset.Source, null,
                 $"no training examples: {dropped} prompt/completion record(s) had no completion tokens within {sequenceLength + 1} tokens");
-        return new BuiltExamples(examples, packedCount, promptCompletion.Count, truncated, dropped);
+        return new BuiltExamples(examples, packedCount, records, truncated, dropped);
     }
 
     /// <summary>bos? + first + second + eos?.</summary>

@@ -44,7 +44,7 @@ public sealed class TrainingEngine : IDisposable
     public EngineOptions Options { get; }
     public AdmissionGate Admission { get; }
 
-    /// <summary>Raised on the compute thread after every fused pass.</summary>
+    /// <summary>Raised on the compute thread after every fused pass, before the pass's callers resume.</summary>
     public event Action<FusedPassReport>? PassCompleted;
 
     /// <summary>Makes an adapter resident (waiting for memory admission first), fresh or from a checkpoint.</summary>
@@ -241,10 +241,11 @@ public sealed class TrainingEngine : IDisposable
             foreach (var r in pass) r.Completion.TrySetException(e);
             return;
         }
-        lock (_lock) _gathering.PassEnded(pass, r => done.Any(d => d.Request == r));
-        foreach (var (r, result) in done) r.Completion.TrySetResult(result);
+        // Observers hear of the pass before its callers resume: whoever awaited a step sees it counted.
         try { PassCompleted?.Invoke(new FusedPassReport(pass.Count, tokens, clock.Elapsed, stepped, failed)); }
         catch (Exception e) { Trace.TraceError($"lora-engine {BaseModelId}: a PassCompleted observer threw: {e}"); }   // metrics must not stop training
+        lock (_lock) _gathering.PassEnded(pass, r => done.Any(d => d.Request == r));
+        foreach (var (r, result) in done) r.Completion.TrySetResult(result);
     }
 
     public void Dispose()

@@ -65,6 +65,9 @@ public sealed class ExampleBuilderTests : IDisposable
         Assert.Equal([I, I, 99, 100], e.Labels);
         Assert.Equal(2, built.TruncatedPromptCompletion);
         Assert.Equal(1, built.DroppedNoLossTokens);
+        Assert.Equal(1, built.PromptCompletionExamples);
+        Assert.Equal("d.jsonl: 2 of 2 prompt/completion records were cut to seq_len 4 (1 of them dropped: no completion token was left);"
+            + " raise --seq-len or shorten the prompts.", built.Notice("d.jsonl", 4));
     }
 
     [Fact]

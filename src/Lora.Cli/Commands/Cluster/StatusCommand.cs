@@ -16,7 +16,11 @@ public static class StatusCommand
         {
             var status = await client.GetStatusAsync(parse.GetValue(job)!);
             if (parse.GetValue(json)) ClusterJson.Print(status);
-            else AnsiConsole.Write(StatusTables.Jobs([status]));
+            else
+            {
+                AnsiConsole.Write(StatusTables.Jobs([status]));
+                if (status.DatasetWarning is { } warning) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+            }
             return 0;
         }, ct));
         return command;

@@ -56,6 +56,7 @@ public static class SubmitCommand
             return await ClusterRunner.RunAsync(parse, async (client, token) =>
             {
                 var status = await client.StartTrainingAsync(spec, dataset, token);
+                if (status.DatasetWarning is { } warning) Console.Error.WriteLine($"warning: {warning}");
                 if (parse.GetValue(Json)) ClusterJson.Print(new { jobId = status.JobId, baseModel = status.BaseModel, state = status.State });
                 else Console.Out.WriteLine(status.JobId);
                 return 0;

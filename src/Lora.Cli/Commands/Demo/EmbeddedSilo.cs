@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Lora.Client;
 using Lora.Grains.Hosting;
 using Lora.Training.Pretraining;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,7 +49,9 @@ public sealed class EmbeddedSilo : IAsyncDisposable
                     silo.AddLoraGrains(model, JobStorage.Files, dataDir);
                 })
                 // Nothing outlives the process, so a long graceful shutdown would only delay the exit.
-                .ConfigureServices(s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10)))
+                .ConfigureServices(s => s
+                    .Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10))
+                    .AddSingleton<IHostLifetime, EmbeddedHostLifetime>())
                 .Build();
             await host.StartAsync(ct);
             return new EmbeddedSilo(host, model, siloPort, gatewayPort);
