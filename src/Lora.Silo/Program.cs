@@ -1,11 +1,12 @@
 using Lora.Silo.Configuration;
 using Lora.Silo.Hosting;
 
-var builder = WebApplication.CreateBuilder();
-builder.Configuration.AddSiloOptionSources(args);
 try
 {
-    var options = SiloOptions.FromConfiguration(builder.Configuration);
+    // Options come from LORA_* variables and the command line only: WebApplication's own configuration also holds
+    // every unprefixed variable, where Kubernetes service links (SILO_PORT=tcp://…) would pass for options.
+    var options = SiloOptions.FromConfiguration(new ConfigurationBuilder().AddSiloOptionSources(args).Build());
+    var builder = WebApplication.CreateBuilder();
     builder.AddLoraSilo(options);
     var app = builder.Build();
     app.MapLoraEndpoints(options);

@@ -136,6 +136,13 @@ public sealed partial record SiloOptions
             "must be a non-empty path");
         var redisEndpoint = Redis.Split(',')[0].Trim();
         Check(HostPort.TryParse(redisEndpoint, out _), RedisOption, Redis, "must start with HOST:PORT");
+        Check(RedisSettingsProblem() is null, RedisOption, Redis, $"is not a StackExchange.Redis configuration: {RedisSettingsProblem()}");
+        // Any/None/Broadcast listen fine but cannot be dialled: membership would advertise an address nobody reaches.
+        Check(AdvertisedIp is null || !(AdvertisedIp.Equals(IPAddress.Any) || AdvertisedIp.Equals(IPAddress.IPv6Any)
+                || AdvertisedIp.Equals(IPAddress.None) || AdvertisedIp.Equals(IPAddress.IPv6None) || AdvertisedIp.Equals(IPAddress.Broadcast)),
+            AdvertisedIpOption, AdvertisedIp, "is not an address other silos can connect to");
+        Check(AdvertisedIp is null || Clustering == ClusteringMode.Redis, AdvertisedIpOption, AdvertisedIp,
+            $"is only used with {ClusteringOption.Switch} redis; localhost clustering always advertises loopback");
         Check(IdPattern.IsMatch(ClusterId), ClusterIdOption, ClusterId, "must be letters, digits, '.', '_' or '-'");
         Check(IdPattern.IsMatch(ServiceId), ServiceIdOption, ServiceId, "must be letters, digits, '.', '_' or '-'");
         Check(SiloName.Length == 0 || IdPattern.IsMatch(SiloName), SiloNameOption, SiloName,
@@ -144,6 +151,16 @@ public sealed partial record SiloOptions
         Check(ShutdownTimeout >= TimeSpan.FromSeconds(1) && ShutdownTimeout <= TimeSpan.FromHours(1),
             ShutdownTimeoutSecondsOption, (int)ShutdownTimeout.TotalSeconds, "must be between 1 and 3600 seconds");
         return errors;
+    }
+
+    private string? RedisSettingsProblem()
+    {
+        try
+        {
+            StackExchange.Redis.ConfigurationOptions.Parse(Redis);
+            return null;
+        }
+        catch (ArgumentException e) { return e.Message; }
     }
 
     internal static string Describe(SiloOptionDescriptor option, string value, string problem) =>

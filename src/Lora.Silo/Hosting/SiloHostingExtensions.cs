@@ -21,11 +21,8 @@ public static class SiloHostingExtensions
 {
     public static WebApplicationBuilder AddLoraSilo(this WebApplicationBuilder builder, SiloOptions options)
     {
-        var modelPath = options.UsesBuiltInModel ? Lora.Training.Pretraining.BuiltinModel.DefaultPath() : options.BaseModelPath;
-        // Loaded before the silo starts: /health only answers 200 once the base is in memory.
-        var host = SiloModelHost.Load(options.BaseModelId, modelPath,
-            options.BaseModelDtype == BaseModelDtype.BFloat16 ? "bfloat16" : "float32",
-            options.Device.ToString().ToLowerInvariant(), new EngineOptions());
+        EnsurePortsFree(options);
+        var host = LoadModel(options);
         builder.Services.AddSingleton(host);
 
         // An IPv6 literal needs brackets in a URL (http://[::1]:8080).
@@ -70,6 +67,44 @@ public static class SiloHostingExtensions
             if (options.Dashboard) silo.AddDashboard();
         });
         return builder;
+    }
+
+    /// <summary>Loaded before the silo starts, so /health only answers 200 once the base is in memory. A model that
+    /// cannot load is the operator's option error (path, files, device), reported as one.</summary>
+    private static SiloModelHost LoadModel(SiloOptions options)
+    {
+        var modelPath = options.UsesBuiltInModel ? Lora.Training.Pretraining.BuiltinModel.DefaultPath() : options.BaseModelPath;
+        var device = options.Device.ToString().ToLowerInvariant();
+        try
+        {
+            return SiloModelHost.Load(options.BaseModelId, modelPath,
+                options.BaseModelDtype == BaseModelDtype.BFloat16 ? "bfloat16" : "float32", device, new EngineOptions());
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new SiloOptionsException([$"cannot load the base model from {SiloOptions.BaseModelPathOption.Switch} '{modelPath}' "
+                + $"on {SiloOptions.DeviceOption.Switch} {device}: {e.Message}"]);
+        }
+    }
+
+    /// <summary>Before anything starts: Orleans would share a taken silo or gateway port with its owner, and Kestrel
+    /// binds last, after the silo has already joined the cluster.</summary>
+    private static void EnsurePortsFree(SiloOptions options)
+    {
+        var orleans = options.AdvertisedIp is null ? IPAddress.Loopback : IPAddress.Any;
+        var http = options.HttpHost switch
+        {
+            "*" or "+" => IPAddress.Any,
+            "localhost" => IPAddress.Loopback,
+            _ => IPAddress.TryParse(options.HttpHost, out var ip) ? ip : IPAddress.Any,
+        };
+        (SiloOptionDescriptor Option, IPAddress Address, int Port)[] listeners =
+            [(SiloOptions.SiloPortOption, orleans, options.SiloPort), (SiloOptions.GatewayPortOption, orleans, options.GatewayPort),
+             (SiloOptions.HttpPortOption, http, options.HttpPort)];
+        var errors = listeners
+            .Select(l => PortProbe.Problem(l.Address, l.Port) is { } problem ? SiloOptions.Describe(l.Option, $"{l.Port}", $"{problem} on {l.Address}") : null)
+            .OfType<string>().ToList();
+        if (errors.Count > 0) throw new SiloOptionsException(errors);
     }
 
     private static void ConfigureClustering(ISiloBuilder silo, SiloOptions options)

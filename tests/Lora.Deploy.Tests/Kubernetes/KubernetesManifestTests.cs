@@ -83,6 +83,9 @@ public sealed class KubernetesManifestTests
             Assert.Equal("redis", Env(silo, "LORA_STORAGE"));
             Assert.Equal("redis", Env(silo, "LORA_REMINDERS"));
             Assert.Equal(d.Spec.Template.Metadata.Labels["lora.ai/base-model"], Env(silo, "LORA_BASE_MODEL_ID"));
+            Assert.Equal("false", Env(silo, "LORA_DASHBOARD"));   // unauthenticated: off in production (issue 6)
+            // Service links (LORA_GATEWAY_PORT=tcp://… from the lora-gateway Service) would collide with options.
+            Assert.False(d.Spec.Template.Spec.EnableServiceLinks);
             var values = silo.Env.Where(e => e.Value is not null).Select(e => new KeyValuePair<string, string?>(e.Name, e.Value));
             Assert.Empty(SiloOptions.FromConfiguration(
                 new ConfigurationBuilder().AddInMemoryCollection(values).Build()).Validate());

@@ -37,4 +37,18 @@ public sealed class SiloOptionsEnvironmentTests
             }
         }
     }
+
+    [Fact]
+    public void Unprefixed_variables_such_as_kubernetes_service_links_are_not_options()
+    {
+        var saved = Environment.GetEnvironmentVariable("SILO_PORT");
+        try
+        {
+            // What a Service named "silo" injects into every pod of its namespace.
+            Environment.SetEnvironmentVariable("SILO_PORT", "tcp://10.0.0.3:11111");
+            var o = SiloOptions.FromConfiguration(new ConfigurationBuilder().AddSiloOptionSources([]).Build());
+            Assert.Equal(11111, o.SiloPort);
+        }
+        finally { Environment.SetEnvironmentVariable("SILO_PORT", saved); }
+    }
 }

@@ -30,9 +30,11 @@ public sealed class SiloOptionsValidationTests
         { "--storage", "s3", "LORA_STORAGE", "files, redis, memory" },
         { "--reminders", "1", "LORA_REMINDERS", "memory, redis" },
         { "--redis", "redis", "LORA_REDIS", "must start with HOST:PORT" },
+        { "--redis", "127.0.0.1:6379,foo=bar", "LORA_REDIS", "Keyword 'foo' is not supported" },
         { "--cluster-id", "my cluster", "LORA_CLUSTER_ID", "letters, digits" },
         { "--service-id", "", "LORA_SERVICE_ID", "letters, digits" },
         { "--advertised-ip", "silo-a", "LORA_ADVERTISED_IP", "not an IP address" },
+        { "--advertised-ip", "10.0.0.7", "LORA_ADVERTISED_IP", "only used with --clustering redis" },
         { "--silo-name", "silo a", "LORA_SILO_NAME", "letters, digits" },
         { "--dashboard", "maybe", "LORA_DASHBOARD", "not a boolean" },
         { "--shutdown-timeout-seconds", "0", "LORA_SHUTDOWN_TIMEOUT_SECONDS", "between 1 and 3600" },
@@ -50,6 +52,16 @@ public sealed class SiloOptionsValidationTests
         Assert.Contains(envVar, error);
         Assert.Contains($"'{value}'", error);
         Assert.Contains(problem, error);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    [InlineData("255.255.255.255")]
+    public void An_advertised_address_nobody_can_dial_is_rejected(string address)
+    {
+        var error = Assert.Single(Reject("--clustering", "redis", "--advertised-ip", address).Errors);
+        Assert.Contains($"'{address}' is not an address other silos can connect to", error);
     }
 
     [Fact]
