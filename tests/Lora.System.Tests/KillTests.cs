@@ -41,6 +41,7 @@ public sealed partial class KillTests(ITestOutputHelper output)
         var killedAt = clock.Elapsed;
         output.WriteLine($"{killedAt.TotalSeconds:0.0} s: SIGKILL {victim.Name} hosting {string.Join(", ", atKill.Select(p => $"{p.Key}@{p.Value}"))}");
         Assert.NotEmpty(victimJobs);
+        await AssertModelStaysListedAsync(client);
 
         // Only the survivor's metrics are watched: a status call would re-activate the grains and hide whether
         // the reminders do it.
@@ -80,6 +81,28 @@ public sealed partial class KillTests(ITestOutputHelper output)
             Assert.InRange(result.MaxLossDiff, 0, 1e-4);
         }
         output.WriteLine($"kill test total {clock.Elapsed.TotalSeconds:0} s; kill → all complete {(recovered - killedAt).TotalSeconds:0} s");
+    }
+
+    /// <summary>
+    /// Until membership drops the dead silo, the listing may still name it; at no moment may it lose the survivor's
+    /// model (a registry kept in grain memory restarted empty when its silo died, and every submit was refused).
+    /// </summary>
+    private async Task AssertModelStaysListedAsync(Lora.Client.LoraClusterClient client)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        var polls = 0;
+        while (true)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the killed silo is still listed as hosting a model after 2 minutes");
+            IReadOnlyList<BaseModelInfo> models;
+            try { models = await client.ListModelsAsync(); }
+            catch (Exception e) when (e is not Xunit.Sdk.XunitException) { await Task.Delay(200); continue; }   // the dead gateway
+            polls++;
+            Assert.True(models.Count > 0, $"no hosted model listed after {polls} polls while the survivor runs");
+            if (models.Count == 1) break;
+            await Task.Delay(200);
+        }
+        output.WriteLine($"model listing held the survivor's model through {polls} polls until the killed silo left it");
     }
 
     private static bool OnSilo(JobStatus status, SiloProcess silo) => status.Silo?.Contains($":{silo.SiloPort}", StringComparison.Ordinal) == true;

@@ -63,6 +63,10 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(1, second.Sum("lora_jobs", ("state", "Failed")));
         Assert.True(second.Sum("lora_jobs", ("state", "Running")) >= 1, "no running job counted");
         Assert.True(second.Sum("lora_base_model_bytes") > 1_000_000, "base model bytes implausible");
+        // Buckets in seconds: the tiny model's passes take milliseconds, so they land well below 0.5 s (with
+        // OpenTelemetry's millisecond-sized defaults every pass fell into le="5" and the percentiles meant nothing).
+        Assert.True(second.Sum("lora_step_duration_seconds_bucket", ("le", "0.5")) > 0, "no pass below 0.5 s: buckets too coarse");
+        Assert.True(second.Sum("lora_fused_adapters_per_step_bucket", ("le", "2")) > 0, "no pass of at most 2 adapters counted");
         Assert.True(second.Sum("lora_active_adapters") >= 1, "no active adapter while training");
         Assert.True(second.Sum("lora_adapter_state_bytes") > 0, "adapter state bytes zero while training");
 

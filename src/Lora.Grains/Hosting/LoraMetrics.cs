@@ -22,14 +22,22 @@ public sealed class LoraMetrics : IDisposable
     private readonly ConcurrentDictionary<string, JobState> _jobs = new();
     private readonly KeyValuePair<string, object?> _model;
 
+    /// <summary>Steps and checkpoints take milliseconds to a minute; OpenTelemetry's default buckets (0, 5, 10, 25, …)
+    /// are made for milliseconds and would put every step in le="5", leaving the latency percentiles meaningless.</summary>
+    private static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    };
+
     public LoraMetrics(SiloModelHost host)
     {
         _model = new("base_model", host.BaseModelId);
         _steps = _meter.CreateCounter<long>("lora_training_steps", description: "Optimizer steps completed");
         _tokens = _meter.CreateCounter<long>("lora_training_tokens", description: "Tokens trained on");
-        _stepDuration = _meter.CreateHistogram<double>("lora_step_duration", "s", "Wall time of one fused pass");
-        _fusedAdapters = _meter.CreateHistogram<int>("lora_fused_adapters_per_step", description: "Adapters sharing one fused pass");
-        _checkpointDuration = _meter.CreateHistogram<double>("lora_checkpoint_duration", "s", "Time to snapshot and persist a checkpoint");
+        _stepDuration = _meter.CreateHistogram("lora_step_duration", "s", "Wall time of one fused pass", tags: null, Seconds);
+        _fusedAdapters = _meter.CreateHistogram("lora_fused_adapters_per_step", null, "Adapters sharing one fused pass", tags: null,
+            new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
+        _checkpointDuration = _meter.CreateHistogram("lora_checkpoint_duration", "s", "Time to snapshot and persist a checkpoint", tags: null, Seconds);
         _failed = _meter.CreateCounter<long>("lora_jobs_failed", description: "Jobs that ended Failed, by reason");
         _meter.CreateObservableGauge("lora_active_adapters", () => new Measurement<int>(host.Engine.Admission.Resident, _model),
             description: "Adapters resident in the engine");
@@ -51,13 +59,13 @@ public sealed class LoraMetrics : IDisposable
 
     public void RecordCheckpoint(TimeSpan duration) => _checkpointDuration.Record(duration.TotalSeconds, _model);
 
-    public void RecordJobState(string jobKey, JobState state, string? failureReason = null)
-    {
-        _jobs[jobKey] = state;
-        if (state == JobState.Failed)
-            _failed.Add(1, _model, new("reason", Classify(failureReason)));
-    }
+    /// <summary>The state of a job active on this silo, for the lora_jobs gauge.</summary>
+    public void RecordJobState(string jobKey, JobState state) => _jobs[jobKey] = state;
 
+    /// <summary>A job that just failed; only its own transition counts (not a later re-activation of the failed job).</summary>
+    public void RecordFailure(string? reason) => _failed.Add(1, _model, new("reason", Classify(reason)));
+
+    /// <summary>The job left this silo (deactivated or deleted): another silo may count it now.</summary>
     public void ForgetJob(string jobKey) => _jobs.TryRemove(jobKey, out _);
 
     private IEnumerable<Measurement<int>> ObserveJobs()

@@ -20,15 +20,14 @@ public enum JobStorage
 public static class LoraSiloBuilderExtensions
 {
     /// <summary>
-    /// Adds LoraCluster's grains to a silo that hosts <paramref name="host"/>: publishes the base-model id as silo
-    /// metadata for placement, registers the placement filter, job storage, metrics and model registration.
+    /// Adds LoraCluster's grains to a silo that hosts <paramref name="host"/>: publishes its base model as silo
+    /// metadata (for placement and the model listing), registers the placement filter and job storage.
     /// Clustering and reminders are the host's choice.
     /// </summary>
     public static ISiloBuilder AddLoraGrains(this ISiloBuilder silo, SiloModelHost host, JobStorage storage, string dataDir)
     {
-        silo.UseSiloMetadata(new Dictionary<string, string> { [SiloModelMetadata.BaseModelKey] = host.BaseModelId });
+        silo.UseSiloMetadata(SiloModelMetadata.Of(host));
         silo.Services.AddSingleton(host);
-        silo.Services.AddHostedService<ModelRegistration>();
         silo.Services.AddPlacementFilter<BaseModelPlacementFilterStrategy, BaseModelPlacementFilterDirector>(ServiceLifetime.Transient);
         switch (storage)
         {

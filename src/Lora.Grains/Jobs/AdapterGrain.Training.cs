@@ -162,7 +162,8 @@ public sealed partial class AdapterGrain
         // A finished job never reads its data again (the hash still recognises a repeated submission). If the silo
         // dies before this, the reminder (unregistered below, after it) fires and drops the dataset.
         if (dataset.RecordExists) await dataset.ClearStateAsync();
-        host.Metrics.RecordJobState(this.GetPrimaryKeyString(), state, error);
+        host.Metrics.RecordJobState(this.GetPrimaryKeyString(), state);
+        if (state == JobState.Failed) host.Metrics.RecordFailure(error);
         if (state != JobState.Completed) LogEnded(logger, job.State.Spec?.JobId ?? "?", state, error);
         var reminder = await this.GetReminder(ReminderName);
         if (reminder is not null) await this.UnregisterReminder(reminder);

@@ -52,6 +52,7 @@ public sealed partial class AdapterGrain(
     /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        host.Metrics.ForgetJob(this.GetPrimaryKeyString());
         if (_loop is not { IsCompleted: false } loop) return;
         _deactivating = true;
         if (_suspend is not null) await _suspend.CancelAsync();

@@ -1,26 +1,23 @@
 using Lora.Abstractions;
+using Lora.Grains.Hosting;
+using Orleans.Concurrency;
 using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Lora.Grains.Jobs;
 
 /// <summary>
-/// Which silo hosts which base model (key 0). Soft state: every silo re-registers periodically, and entries of
-/// silos that membership no longer lists as active are dropped, so the answer never names a dead silo.
+/// Which silo hosts which base model, read from membership and silo metadata (<see cref="SiloModelMetadata"/>):
+/// the same source placement uses, local to whichever silo answers, with no state to lose or to go stale.
 /// </summary>
-public sealed class ModelRegistryGrain(IClusterMembershipService membership) : Grain, IModelRegistryGrain
+[StatelessWorker]
+public sealed class ModelRegistryGrain(IClusterMembershipService membership, ISiloMetadataCache metadata) : Grain, IModelRegistryGrain
 {
-    private readonly Dictionary<string, BaseModelInfo> _bySilo = new();
-
-    public Task Register(BaseModelInfo model)
-    {
-        _bySilo[model.Silo] = model;
-        return Task.CompletedTask;
-    }
-
-    public Task<IReadOnlyList<BaseModelInfo>> List()
-    {
-        var active = membership.CurrentSnapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress.ToString()).ToHashSet();
-        return Task.FromResult<IReadOnlyList<BaseModelInfo>>(_bySilo.Values.Where(m => active.Contains(m.Silo)).OrderBy(m => m.Id).ToList());
-    }
+    public Task<IReadOnlyList<BaseModelInfo>> List() => Task.FromResult<IReadOnlyList<BaseModelInfo>>(
+        membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active)
+            .Select(m => SiloModelMetadata.Read(m.SiloAddress, metadata.GetSiloMetadata(m.SiloAddress).Metadata))
+            .OfType<BaseModelInfo>()
+            .OrderBy(m => m.Id, StringComparer.Ordinal).ThenBy(m => m.Silo, StringComparer.Ordinal)
+            .ToList());
 }

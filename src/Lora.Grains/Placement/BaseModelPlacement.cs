@@ -1,4 +1,5 @@
 using Lora.Abstractions;
+using Lora.Grains.Hosting;
 using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -14,12 +15,6 @@ public sealed class BaseModelPlacementFilterStrategy() : PlacementFilterStrategy
 
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class BaseModelPlacementFilterAttribute() : PlacementFilterAttribute(new BaseModelPlacementFilterStrategy());
-
-/// <summary>The silo metadata key under which every silo publishes the id of the base model it hosts.</summary>
-public static class SiloModelMetadata
-{
-    public const string BaseModelKey = "lora-base-model";
-}
 
 public sealed class BaseModelPlacementFilterDirector(ISiloMetadataCache metadata) : IPlacementFilterDirector
 {
