@@ -89,9 +89,15 @@ public static class ExampleTasks
         var sb = new StringBuilder();
         // Relaxed escaping writes '+' as itself: the files stay readable and the bytes stay what the model sees.
         var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        for (var i = 0; i < count; i++)
+        // Distinct inputs: a repeated prompt would sit in both the train and the eval split of one job and make the
+        // held-out loss optimistic (add has only 8,100 inputs; 400 draws with replacement repeat about 10).
+        var drawn = new HashSet<string>(StringComparer.Ordinal);
+        for (var draws = 0; drawn.Count < count; draws++)
         {
+            if (draws >= 100 * count + 1000)
+                throw new ArgumentOutOfRangeException(nameof(count), count, $"task '{name}' has too few distinct inputs for {count} examples.");
             var x = input(rng);
+            if (!drawn.Add(x)) continue;
             using var stream = new MemoryStream();
             using (var w = new Utf8JsonWriter(stream, options))
             {

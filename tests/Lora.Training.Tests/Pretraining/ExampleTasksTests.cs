@@ -54,6 +54,18 @@ public sealed class ExampleTasksTests
     }
 
     [Fact]
+    public void Generated_prompts_are_distinct_so_no_eval_record_repeats_a_training_one()
+    {
+        foreach (var task in ExampleTasks.All)
+        {
+            var prompts = task.Generate(0, 1000).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => ExampleTasks.ParseLine(l).Prompt).ToList();
+            Assert.Equal(1000, prompts.Count);
+            Assert.Equal(prompts.Count, prompts.Distinct().Count());
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => ExampleTasks.Get("add").Generate(0, 8101));   // 90 × 90 inputs exist
+    }
+
+    [Fact]
     public void Committed_example_files_are_what_the_generators_write()
     {
         var repo = AppContext.BaseDirectory;
