@@ -15,15 +15,18 @@ public static class SiloConfigurationBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(args);
         var mappings = SiloOptions.SwitchMappings;
-        var unknown = args
+        var errors = args
             .Where(a => a.StartsWith('-'))
             .Select(a => a.Split('=', 2)[0])
             .Where(s => !mappings.ContainsKey(s))
             .Select(s => $"{s} is not a silo option; known switches: {string.Join(", ", mappings.Keys)}.")
             .ToList();
-        if (unknown.Count > 0)
+        // AddCommandLine drops a last switch that has no value, and the silo would quietly start with the default.
+        if (args.Length > 0 && mappings.ContainsKey(args[^1]))
+            errors.Add($"{args[^1]} needs a value.");
+        if (errors.Count > 0)
         {
-            throw new SiloOptionsException(unknown);
+            throw new SiloOptionsException(errors);
         }
 
         return builder

@@ -84,6 +84,13 @@ public sealed class SiloOptionsParsingTests
     }
 
     [Fact]
+    public void A_last_switch_without_a_value_is_an_error_not_the_default()
+    {
+        var e = Assert.Throws<SiloOptionsException>(() => new ConfigurationBuilder().AddSiloOptionSources(["--data-dir", "d", "--silo-port"]));
+        Assert.Equal("--silo-port needs a value.", Assert.Single(e.Errors));
+    }
+
+    [Fact]
     public void Primary_accepts_bracketed_ipv6_and_host_names()
     {
         Assert.Equal(new HostPort("::1", 11111), FromArgs("--primary", "[::1]:11111").Primary);
