@@ -7,11 +7,25 @@ public sealed partial class LoraClusterClient
     /// <summary>The current status of a job; throws <see cref="LoraClientException"/> "no job 'x'" for an unknown id.</summary>
     public async Task<JobStatus> GetStatusAsync(string jobId) => Existing(await (await ResolveAsync(jobId)).GetStatus(), jobId);
 
-    /// <summary>Statuses of every indexed job, fetched concurrently, in index order.</summary>
-    public async Task<IReadOnlyList<JobStatus>> ListJobsAsync()
+    /// <summary>Statuses of the indexed jobs that can be reached now, fetched concurrently, in index order. A job whose
+    /// base model no live silo hosts is left out; <see cref="ListAllJobsAsync"/> also reports those.</summary>
+    public async Task<IReadOnlyList<JobStatus>> ListJobsAsync() => (await ListAllJobsAsync()).Jobs;
+
+    /// <summary>Every indexed job, fetched concurrently, in index order: the statuses of the reachable ones and, for
+    /// each job whose status could not be read (its base model is hosted by no live silo, say), its id, base model
+    /// and the reason. One unreachable job does not hide the others.</summary>
+    public async Task<JobListing> ListAllJobsAsync()
     {
         var refs = await Index.List();
-        return await Task.WhenAll(refs.Select(r => AdapterOf(r).GetStatus()));
+        var outcomes = await Task.WhenAll(refs.Select(async job =>
+        {
+            try { return (job, Status: await AdapterOf(job).GetStatus(), Reason: (string?)null); }
+            // Placement refuses a grain whose model no silo hosts; whatever the cause, it concerns this job only.
+            catch (Exception e) when (e is not OperationCanceledException) { return (job, Status: (JobStatus?)null, Reason: e.Message); }
+        }));
+        return new JobListing(
+            outcomes.Where(o => o.Status is not null).Select(o => o.Status!).ToList(),
+            outcomes.Where(o => o.Status is null).Select(o => new UnreachableJob(o.job, o.Reason!)).ToList());
     }
 
     /// <summary>Cancels a job; returns its status afterwards (cancelling a finished job leaves it unchanged).</summary>

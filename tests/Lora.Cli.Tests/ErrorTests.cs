@@ -66,6 +66,26 @@ public sealed class ErrorTests(TinyWorkspace workspace)
     }
 
     [Fact]
+    public async Task TrainLocal_OutAtAnExistingFile_FailsBeforeTraining()
+    {
+        var file = Path.Combine(workspace.Root, "not-a-dir.txt");
+        await File.WriteAllTextAsync(file, "keep");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var line = (await CliRun.RunAsync("train-local", "--model", workspace.ModelDir, "--data", workspace.DataFile, "--out", file,
+            "--steps", "3000", "--threads", "1")).SingleErrorLine();
+        Assert.Contains($"--out: '{file}' is an existing file", line);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}: trained before checking --out?");
+        Assert.Equal("keep", await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
+    public async Task LocalGenerate_ZeroNewTokens_IsRejectedLikeOnTheCluster()
+    {
+        var line = (await CliRun.RunAsync("generate", "--model", workspace.ModelDir, "--prompt", "hi", "--max-new-tokens", "0")).SingleErrorLine();
+        Assert.Contains("--max-new-tokens must be at least 1 (got 0)", line);
+    }
+
+    [Fact]
     public async Task Help_SucceedsOnStdout()
     {
         var run = await CliRun.RunAsync("train-local", "--help");

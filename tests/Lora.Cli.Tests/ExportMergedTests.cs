@@ -63,6 +63,34 @@ public sealed class ExportMergedTests(TinyWorkspace workspace)
         Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(workspace.ModelDir)!, "*.partial-*"));
     }
 
+    [Fact]
+    public async Task Exporting_through_a_symlink_to_the_base_model_is_refused_and_leaves_the_base_untouched()
+    {
+        var weights = Path.Combine(workspace.ModelDir, "model.safetensors");
+        var before = await File.ReadAllBytesAsync(weights);
+        var links = Directory.CreateTempSubdirectory("lora-export-links-").FullName;
+        try
+        {
+            // A link to the base itself, and a link to its parent folder with the base's name after it.
+            var direct = Directory.CreateSymbolicLink(Path.Combine(links, "base"), workspace.ModelDir).FullName;
+            var parent = Directory.CreateSymbolicLink(Path.Combine(links, "parent"), Path.GetDirectoryName(workspace.ModelDir)!).FullName;
+            var relative = Directory.CreateSymbolicLink(Path.Combine(links, "relative"), "base").FullName;   // a link to a link
+            foreach (var target in new[] { direct, Path.Combine(parent, Path.GetFileName(workspace.ModelDir)), relative + "/" })
+            {
+                var line = (await CliRun.RunAsync("export-merged", "--model", workspace.ModelDir, "--adapter", workspace.AdapterDir,
+                    "--out", target)).SingleErrorLine();
+                Assert.Contains($"--out: '{target}' is the base model's own", line);
+                Assert.Contains("--model", line);
+            }
+            Assert.Equal(before, await File.ReadAllBytesAsync(weights));
+            Assert.Empty(Directory.GetDirectories(links, "*.partial-*"));
+        }
+        finally
+        {
+            Directory.Delete(links, recursive: true);   // removes the links, not what they point to
+        }
+    }
+
     private static async Task<double> Loss(params string[] model)
     {
         var result = await CliRun.RunAsync(["eval", .. model, "--token-ids", Ids, "--json", "--threads", "1"]);

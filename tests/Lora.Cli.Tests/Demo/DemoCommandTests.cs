@@ -49,6 +49,33 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : IDisposable
         Assert.False(Directory.Exists(_out));
     }
 
+    [Fact]
+    public async Task Demo_OutWhoseClusterFolderIsNotTheDemos_FailsBeforeStartingASiloAndKeepsIt()
+    {
+        var notes = Path.Combine(_out, "cluster", "notes.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(notes)!);
+        await File.WriteAllTextAsync(notes, "mine");
+        var clock = Stopwatch.StartNew();
+        var line = (await CliRun.RunAsync("demo", "--jobs", "1", "--steps", "1", "--out", _out)).SingleErrorLine();
+        Assert.Contains($"--out: '{Path.Combine(_out, "cluster")}' exists and was not created by `lora demo`", line);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}: a silo started first?");
+        Assert.Equal("mine", await File.ReadAllTextAsync(notes));
+    }
+
+    [Theory]
+    [InlineData("--gateway-port")]
+    [InlineData("--silo-port")]
+    public async Task Demo_OnAPortAnotherListenerHolds_FailsNamingTheFlag(string flag)
+    {
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
+        var clock = Stopwatch.StartNew();
+        var line = (await CliRun.RunAsync("demo", "--jobs", "1", "--steps", "1", "--out", _out, flag, port.ToString())).SingleErrorLine();
+        Assert.Contains($"{flag} {port} is already in use", line);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -43,12 +43,16 @@ public static class ClusterGenerate
             var prompt = Text(parse, PromptName) ?? throw new LoraClientException("--prompt is required.");
             var maxNewTokens = int.Parse(Text(parse, MaxNewTokensName) ?? "32", CultureInfo.InvariantCulture);
             var temperature = double.Parse(Text(parse, TemperatureName) ?? "0", CultureInfo.InvariantCulture);
+            // Checked here, not by the SDK: its argument exceptions name the method's parameters, not the flags.
+            if (maxNewTokens < 1) throw new LoraClientException($"{MaxNewTokensName} must be at least 1 (got {maxNewTokens}).");
+            if (!double.IsFinite(temperature) || temperature < 0)
+                throw new LoraClientException($"{TemperatureName} must be a finite number >= 0 (got {temperature.ToString(CultureInfo.InvariantCulture)}).");
             var json = Text(parse, JsonName) is { } j && !string.Equals(j, "false", StringComparison.OrdinalIgnoreCase);
             return RunClusterGenerateAsync(options, job, prompt, maxNewTokens, temperature, json, ct);
         }
         catch (Exception e) when (e is LoraClientException or FormatException or OverflowException)
         {
-            return Task.FromResult(ClusterRunner.Fail(e.Message));
+            return Task.FromResult(ClusterRunner.Fail(parse.InvocationConfiguration.Error, e.Message));
         }
     }
 

@@ -9,6 +9,7 @@ internal static class ClusterRunner
 {
     public static async Task<int> RunAsync(ParseResult parse, Func<LoraClusterClient, CancellationToken, Task<int>> body, CancellationToken ct)
     {
+        var stderr = parse.InvocationConfiguration.Error;
         try
         {
             var options = ClusterConnectionOptions.Read(parse);
@@ -17,18 +18,31 @@ internal static class ClusterRunner
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return Fail("canceled");
+            return Fail(stderr, "canceled");
         }
         catch (Exception e)
         {
-            return Fail(MessageOf(e));
+            return Fail(stderr, MessageOf(e));
         }
     }
 
-    public static int Fail(string message)
+    public static int Fail(string message) => Fail(Console.Error, message);
+
+    /// <summary>To the invocation's error writer (the console in production), so in-process runs capture it.</summary>
+    public static int Fail(TextWriter stderr, string message)
     {
-        Console.Error.WriteLine($"error: {OneLine(message)}");
+        stderr.WriteLine($"error: {OneLine(message)}");
         return 1;
+    }
+
+    /// <summary>Checks that need no cluster (flag values, paths) run before connecting: a typo must not wait for, or
+    /// be hidden behind, a connection attempt.</summary>
+    public static Task<int> RunAsync(ParseResult parse, Action validate, Func<LoraClusterClient, CancellationToken, Task<int>> body,
+        CancellationToken ct)
+    {
+        try { validate(); }
+        catch (LoraClientException e) { return Task.FromResult(Fail(parse.InvocationConfiguration.Error, e.Message)); }
+        return RunAsync(parse, body, ct);
     }
 
     /// <summary>The user-facing message: our own exceptions as is; wrappers (aggregate, invocation) unwrapped so the

@@ -12,7 +12,7 @@ public static class DownloadCommand
         var json = new Option<bool>("--json") { Description = "Print the written paths as JSON" };
         var command = new Command("download", "Download a completed job's adapter (HuggingFace PEFT format)") { job, output, json };
         new ClusterConnectionOptions().AddTo(command);
-        command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, async (client, token) =>
+        command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, () => OutDirectory.Check("--out", parse.GetValue(output)), async (client, token) =>
         {
             var result = await client.DownloadAdapterAsync(parse.GetValue(job)!, parse.GetValue(output)!, token);
             if (parse.GetValue(json)) ClusterJson.Print(result);

@@ -13,10 +13,15 @@ public static class ListCommand
         new ClusterConnectionOptions().AddTo(command);
         command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, async (client, _) =>
         {
-            var statuses = await client.ListJobsAsync();
+            var listing = await client.ListAllJobsAsync();
+            var statuses = listing.Jobs;
             if (parse.GetValue(json)) ClusterJson.Print(statuses);
-            else if (statuses.Count == 0) Console.Out.WriteLine("no jobs");
-            else AnsiConsole.Write(StatusTables.Jobs(statuses));
+            else if (statuses.Count == 0 && listing.Unreachable.Count == 0) Console.Out.WriteLine("no jobs");
+            else if (statuses.Count > 0) AnsiConsole.Write(StatusTables.Jobs(statuses));
+            // Warnings, not a failure: the reachable jobs are still worth listing (a silo for the other model may be down).
+            var stderr = parse.InvocationConfiguration.Error;
+            foreach (var u in listing.Unreachable)
+                stderr.WriteLine($"warning: job '{u.Job.JobId}' (base model '{u.Job.BaseModel}') is unavailable: {ClusterRunner.OneLine(u.Reason)}");
             return 0;
         }, ct));
         return command;

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using Lora.Client;
 using Spectre.Console;
 
 namespace Lora.Cli.Commands.Cluster;
@@ -6,6 +8,9 @@ namespace Lora.Cli.Commands.Cluster;
 /// <summary>`lora wait JOB…`: blocks until the jobs are final; exit 0 only if all completed in time.</summary>
 public static class WaitCommand
 {
+    /// <summary>The longest timeout a cancellation timer accepts (uint.MaxValue - 1 ms, about 49.7 days), in whole seconds.</summary>
+    public const int MaxTimeoutSeconds = 4_294_967;
+
     public static Command Create()
     {
         var jobs = new Argument<string[]>("jobs") { Description = "Job ids", Arity = ArgumentArity.OneOrMore };
@@ -13,15 +18,24 @@ public static class WaitCommand
         var json = new Option<bool>("--json") { Description = "Print the final statuses as a JSON array" };
         var command = new Command("wait", "Wait until jobs finish; non-zero exit if any failed, was canceled or timed out") { jobs, timeout, json };
         new ClusterConnectionOptions().AddTo(command);
-        command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, async (client, token) =>
+        command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, () => Timeout(parse.GetValue(timeout)), async (client, token) =>
         {
             var seconds = parse.GetValue(timeout);
-            if (seconds is <= 0) return ClusterRunner.Fail("--timeout must be positive.");
-            var statuses = await client.WaitAsync(parse.GetValue(jobs)!, seconds is { } s ? TimeSpan.FromSeconds(s) : null, token);
+            var statuses = await client.WaitAsync(parse.GetValue(jobs)!, Timeout(seconds), token);
             if (parse.GetValue(json)) ClusterJson.Print(statuses);
             else AnsiConsole.Write(StatusTables.Jobs(statuses));
             return JobOutcome.Problem(statuses, seconds) is { } problem ? ClusterRunner.Fail(problem) : 0;
         }, ct));
         return command;
     }
+
+    /// <summary>--timeout as a span (null = wait forever); NaN, infinities, non-positive and too-large values would
+    /// otherwise surface as TimeSpan or timer exceptions that name our parameters instead of the flag.</summary>
+    public static TimeSpan? Timeout(double? seconds) => seconds switch
+    {
+        null => null,
+        { } s when double.IsFinite(s) && s > 0 && s <= MaxTimeoutSeconds => TimeSpan.FromSeconds(s),
+        { } s => throw new LoraClientException(
+            $"--timeout must be a number of seconds above 0 and at most {MaxTimeoutSeconds} (got {s.ToString(CultureInfo.InvariantCulture)})."),
+    };
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Lora.Abstractions;
+using Lora.Cli.Output;
 using Lora.Client;
 using Lora.Training.Examples;
 using Spectre.Console;
@@ -20,10 +21,8 @@ public sealed class DemoRunner(DemoSettings settings, IAnsiConsole console)
         var total = Stopwatch.StartNew();
         var outDir = Path.GetFullPath(settings.Out);
         var clusterDir = Path.Combine(outDir, "cluster");
-        // The embedded cluster dies with this process (in-memory reminders), so job state left by an earlier run can
-        // never be resumed; clearing it lets job ids stay short and readable ("upper-1") run after run.
-        if (Directory.Exists(clusterDir)) Directory.Delete(clusterDir, recursive: true);
-        Directory.CreateDirectory(outDir);
+        if (File.Exists(outDir)) throw new CliException($"--out: '{outDir}' is a file, not a directory.");
+        DemoClusterDirectory.Reset(clusterDir);
         var examples = DemoTasks.FindExamplesDir();
         var plans = DemoTasks.Plan(settings.Jobs, examples);
 

@@ -31,9 +31,15 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     public int GatewayPort { get; }
     public string Gateway => $"127.0.0.1:{GatewayPort}";
 
+    /// <summary>The silo's own grain factory: lets tests set up cluster state no client call can produce.</summary>
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
     /// <summary>Starts the silo; a port of 0 becomes a free one so the demo never collides with a silo the user runs.</summary>
     public static async Task<EmbeddedSilo> StartAsync(int siloPort, int gatewayPort, string dataDir, CancellationToken ct)
     {
+        // Before loading the model: a taken port is a flag mistake and should fail in milliseconds.
+        PortProbe.EnsureFree("--silo-port", siloPort);
+        PortProbe.EnsureFree("--gateway-port", gatewayPort);
         siloPort = siloPort == 0 ? FreePort(gatewayPort) : siloPort;
         gatewayPort = gatewayPort == 0 ? FreePort(siloPort) : gatewayPort;
         var model = SiloModelHost.Load(DemoSettings.BaseModelId, BuiltinModel.DefaultPath(), "float32", "cpu");

@@ -34,14 +34,19 @@ internal static class ExportMergedCommand
             catch (FormatException e) { throw new CliException($"--max-shard-size: {e.Message}"); }
             var baseDir = parse.GetValue(model)!;
             if (!File.Exists(Path.Combine(baseDir, "config.json"))) throw new CliException($"--model: '{baseDir}' has no config.json.");
+            var target = parse.GetValue(outDir)!;
+            // By real path: an --out that is (or runs through) a link to the base would overwrite the base's weights.
+            if (RealPath.SameFolder(baseDir, target))
+                throw new CliException($"--out: '{target}' is the base model's own directory (--model '{baseDir}', "
+                    + $"both resolve to '{RealPath.Of(baseDir)}'): choose another output directory.");
             var adapterDir = parse.GetValue(adapter)!;
             if (!Directory.Exists(adapterDir)) throw new CliException($"--adapter: directory '{adapterDir}' does not exist.");
             using var weights = PeftAdapterFiles.Load(adapterDir);
-            try { MergedModelExport.ExportDirectory(baseDir, weights, parse.GetValue(outDir)!, storage, maxShardBytes); }
+            try { MergedModelExport.ExportDirectory(baseDir, weights, target, storage, maxShardBytes); }
             catch (InvalidDataException e) { throw new CliException($"--adapter '{adapterDir}': {e.Message}"); }
             catch (ArgumentException e) { throw new CliException($"--out: {e.Message}"); }
 
-            var written = Path.GetFullPath(parse.GetValue(outDir)!);
+            var written = Path.GetFullPath(target);
             var stdout = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) JsonOutput.Write(stdout, new { @out = written, mergedModules = weights.Pairs.Count });
             else stdout.WriteLine($"wrote merged model ({weights.Pairs.Count} modules merged) to {written}");

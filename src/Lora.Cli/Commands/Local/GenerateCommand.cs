@@ -34,7 +34,8 @@ internal static class GenerateCommand
         {
             if (ClusterGenerate.IsClusterRequest(parse)) return await ClusterGenerate.RunClusterGenerateAsync(parse, ct);
             if (string.IsNullOrEmpty(parse.GetValue(model))) throw new CliException("generate needs --model DIR (local) or --job JOB (cluster).");
-            if (parse.GetValue(maxNew) < 0) throw new CliException($"--max-new-tokens must be >= 0 (got {parse.GetValue(maxNew)}).");
+            // At least 1, as on the cluster (--job): a request for nothing is a mistake on either path.
+            if (parse.GetValue(maxNew) < 1) throw new CliException($"--max-new-tokens must be at least 1 (got {parse.GetValue(maxNew)}).");
             var t = parse.GetValue(temperature);
             if (!double.IsFinite(t) || t < 0) throw new CliException($"--temperature must be a finite number >= 0 (got {t}).");
 

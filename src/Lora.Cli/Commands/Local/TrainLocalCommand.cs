@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Lora.Cli.Commands.Cluster;
 using Lora.Cli.Output;
 using Lora.Training.Data;
 using Lora.Training.Engine;
@@ -59,6 +60,8 @@ internal static class TrainLocalCommand
                 WeightDecay = parse.GetValue(weightDecay), GradientAccumulation = parse.GetValue(gradAccum),
                 EvalFraction = parse.GetValue(evalFraction), Seed = s,
             }.Validate();
+            // The adapter is written after the whole run: an unusable --out must fail now, not then.
+            OutDirectory.Check("--out", parse.GetValue(outDir));
             var dataPath = parse.GetValue(data)!;
             if (!File.Exists(dataPath)) throw new CliException($"--data: file '{dataPath}' does not exist.");
 
