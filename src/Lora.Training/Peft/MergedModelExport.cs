@@ -59,9 +59,11 @@ public static class MergedModelExport
     public static void ExportDirectory(string baseDir, AdapterWeights adapter, string outDir, string? dtype = null,
         long maxShardBytes = Checkpoints.ShardPlan.DefaultMaxShardBytes)
     {
-        var (source, target) = (Path.GetFullPath(baseDir).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar));
-        if (string.Equals(source, target, StringComparison.Ordinal))
-            throw new ArgumentException($"the merged model's directory '{outDir}' is the base model's own: choose another output directory.");
+        // By real path: an output that is (or runs through) a link to the base would overwrite the base's weights.
+        if (Checkpoints.RealPath.SameFolder(baseDir, outDir))
+            throw new ArgumentException($"'{outDir}' is the base model's own directory (--model '{baseDir}', both resolve to "
+                + $"'{Checkpoints.RealPath.Of(baseDir)}'): choose another output directory.");
+        var target = Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar);
         var staging = $"{target}.partial-{Guid.NewGuid():N}";
         try
         {

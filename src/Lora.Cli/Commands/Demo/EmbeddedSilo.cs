@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Lora.Cli.Output;
 using Lora.Client;
 using Lora.Grains.Hosting;
 using Lora.Training.Pretraining;
@@ -38,8 +39,8 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     public static async Task<EmbeddedSilo> StartAsync(int siloPort, int gatewayPort, string dataDir, CancellationToken ct)
     {
         // Before loading the model: a taken port is a flag mistake and should fail in milliseconds.
-        PortProbe.EnsureFree("--silo-port", siloPort);
-        PortProbe.EnsureFree("--gateway-port", gatewayPort);
+        EnsureFree("--silo-port", siloPort);
+        EnsureFree("--gateway-port", gatewayPort);
         siloPort = siloPort == 0 ? FreePort(gatewayPort) : siloPort;
         gatewayPort = gatewayPort == 0 ? FreePort(siloPort) : gatewayPort;
         var model = SiloModelHost.Load(DemoSettings.BaseModelId, BuiltinModel.DefaultPath(), "float32", "cpu");
@@ -101,5 +102,13 @@ public sealed class EmbeddedSilo : IAsyncDisposable
             listener.Stop();
             if (port != other) return port;
         }
+    }
+
+    /// <summary>A port the user chose (0: a free one is picked) must be free now: the silo's listeners reuse ports, so
+    /// on a taken one they would bind beside its owner and clients would reach either process.</summary>
+    private static void EnsureFree(string flag, int port)
+    {
+        if (port != 0 && PortProbe.Problem(IPAddress.Any, port) is { } problem)
+            throw new CliException($"{flag} {port} {problem}: choose another port, or 0 for a free one.");
     }
 }

@@ -35,10 +35,6 @@ internal static class ExportMergedCommand
             var baseDir = parse.GetValue(model)!;
             if (!File.Exists(Path.Combine(baseDir, "config.json"))) throw new CliException($"--model: '{baseDir}' has no config.json.");
             var target = parse.GetValue(outDir)!;
-            // By real path: an --out that is (or runs through) a link to the base would overwrite the base's weights.
-            if (RealPath.SameFolder(baseDir, target))
-                throw new CliException($"--out: '{target}' is the base model's own directory (--model '{baseDir}', "
-                    + $"both resolve to '{RealPath.Of(baseDir)}'): choose another output directory.");
             var adapterDir = parse.GetValue(adapter)!;
             if (!Directory.Exists(adapterDir)) throw new CliException($"--adapter: directory '{adapterDir}' does not exist.");
             using var weights = PeftAdapterFiles.Load(adapterDir);

@@ -1,8 +1,8 @@
-namespace Lora.Cli.Commands.Local;
+namespace Lora.Training.Checkpoints;
 
 /// <summary>A path with every symbolic link along it resolved (like realpath(3), but a missing tail is kept as
 /// written): two paths name the same folder only if these agree, whatever links lead there.</summary>
-internal static class RealPath
+public static class RealPath
 {
     /// <summary>The kernel's own limit (Linux MAXSYMLINKS); past it the path loops.</summary>
     private const int MaxLinks = 40;
