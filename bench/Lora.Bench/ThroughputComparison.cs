@@ -34,10 +34,11 @@ public sealed class ThroughputComparison(TrainingEngine engine, PassRecorder pas
         {
             runs[0].Add(await sequential.RunAsync(jobs, steps));
             runs[1].Add(await fused.RunAsync(jobs, steps));
+            var fusedPasses = passes.Durations;   // the recorder is shared: read before the big batch clears it
             runs[2].Add(await big.RunAsync(options.Jobs, options.BatchSize, seqLen, options.Rank, steps));
             Log.Info($"{label} rep {rep + 1}/{options.Repetitions}: sequential {runs[0][^1].TokensPerSecond:F0}, "
                 + $"fused {runs[1][^1].TokensPerSecond:F0}, bigbatch {runs[2][^1].TokensPerSecond:F0} tokens/s; fused mean adapters/pass {runs[1][^1].MeanPassSize:F1}, engine busy {runs[1][^1].BusyFraction:P0}");
-            Log.Info($"{label} fused passes (adapters:ms): {passes.Durations}");
+            Log.Info($"{label} fused passes (adapters:ms): {fusedPasses}");
         }
         return new Result(Stats(runs[0]), Stats(runs[1]), Stats(runs[2]));
     }
