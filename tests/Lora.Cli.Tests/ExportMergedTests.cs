@@ -50,6 +50,32 @@ public sealed class ExportMergedTests(TinyWorkspace workspace)
     }
 
     [Fact]
+    public async Task The_merged_config_is_the_base_config_with_its_dtype_and_generation_config_comes_along()
+    {
+        _ = workspace.TrainSummary;
+        // A copy of the base whose config carries what the engine's own config record does not hold.
+        var baseCopy = Path.Combine(workspace.Root, "base-with-extras");
+        Directory.CreateDirectory(baseCopy);
+        foreach (var file in Directory.GetFiles(workspace.ModelDir)) File.Copy(file, Path.Combine(baseCopy, Path.GetFileName(file)), true);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(baseCopy, "config.json")))!;
+        config["eos_token_id"] = new System.Text.Json.Nodes.JsonArray(257, 258);
+        config["custom_field"] = "kept";
+        await File.WriteAllTextAsync(Path.Combine(baseCopy, "config.json"), config.ToJsonString());
+        await File.WriteAllTextAsync(Path.Combine(baseCopy, "generation_config.json"), """{"eos_token_id": [257, 258]}""");
+
+        var merged = Path.Combine(workspace.Root, "merged-extras");
+        var export = await CliRun.RunAsync("export-merged", "--model", baseCopy, "--adapter", workspace.AdapterDir, "--out", merged,
+            "--dtype", "bfloat16");
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        var written = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(merged, "config.json")))!;
+        Assert.Equal("[257,258]", written["eos_token_id"]!.ToJsonString());
+        Assert.Equal("kept", written["custom_field"]!.GetValue<string>());
+        Assert.Equal("bfloat16", written["torch_dtype"]!.GetValue<string>());
+        Assert.True(File.Exists(Path.Combine(merged, "generation_config.json")));
+        Assert.Equal(await Loss("--model", baseCopy, "--adapter", workspace.AdapterDir), await Loss("--model", merged), 2e-2);   // bf16 storage
+    }
+
+    [Fact]
     public async Task Exporting_over_the_base_model_is_refused_and_leaves_the_base_untouched()
     {
         var weights = Path.Combine(workspace.ModelDir, "model.safetensors");

@@ -1,8 +1,8 @@
 namespace Lora.Training.Checkpoints;
 
-/// <summary>What <see cref="StateDictBinder.Bind"/> did: which targets were filled, left as they were, or tied.</summary>
+/// <summary>What <see cref="StateDictBinder.Bind"/> did: how many targets were filled, which were missing, which
+/// source tensors had no target.</summary>
 public sealed record BindResult(
     int Bound,
     IReadOnlyList<string> Missing,
-    IReadOnlyList<string> Ignored,
-    bool LmHeadFromEmbeddings);
+    IReadOnlyList<string> Ignored);

@@ -124,7 +124,7 @@ public static class SafetensorsFile
         return buffer.ToArray();
     }
 
-    private sealed record Entry(string Name, ScalarType DType, long[] Shape, long Begin);
+    private sealed record Entry(string Name, ScalarType DType, long[] Shape, long Begin, long End);
 
     private static List<Entry> ReadHeader(Stream stream, string source, out long dataStart)
     {
@@ -154,8 +154,24 @@ public static class SafetensorsFile
                 if (!names.Add(p.Name)) throw new InvalidDataException($"{source}: tensor '{p.Name}' appears twice in the header.");
                 entries.Add(ParseEntry(p, dataLength, source));
             }
+            RequireContiguous(entries, dataLength, source);
             return entries;
         }
+    }
+
+    /// <summary>The reference reader's rule: tensors tile the data area exactly, in offset order, with no gap or
+    /// overlap. Overlapping tensors would silently share bytes; a file that breaks it is one HF refuses too.</summary>
+    private static void RequireContiguous(List<Entry> entries, long dataLength, string source)
+    {
+        long next = 0;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin != next)
+                throw new InvalidDataException($"{source}: tensor '{e.Name}' starts at data byte {e.Begin}, expected {next} (tensors must tile the data without gaps or overlaps).");
+            next = e.End;
+        }
+        if (next != dataLength)
+            throw new InvalidDataException($"{source}: tensors cover {next} of the {dataLength} data bytes (trailing bytes or a truncated file).");
     }
 
     private static Entry ParseEntry(JsonProperty p, long dataLength, string source)
@@ -175,7 +191,7 @@ public static class SafetensorsFile
                 throw new InvalidDataException(Bad($"data_offsets [{offsets[0]}, {offsets[1]}] lie outside the {dataLength} data bytes (file truncated?)."));
             if (offsets[1] - offsets[0] != expected)
                 throw new InvalidDataException(Bad($"data_offsets span {offsets[1] - offsets[0]} bytes but {code} [{string.Join(", ", shape)}] needs {expected}."));
-            return new Entry(p.Name, dtype, shape, offsets[0]);
+            return new Entry(p.Name, dtype, shape, offsets[0], offsets[1]);
         }
         catch (OverflowException)
         {

@@ -8,14 +8,11 @@ namespace Lora.Training.Checkpoints;
 /// </summary>
 public static class StateDictBinder
 {
-    private const string LmHead = "lm_head.weight";
-    private const string Embeddings = "model.embed_tokens.weight";
-
     /// <summary>
     /// Fills each target from the source tensor of the same name (converted to the target's dtype and device).
-    /// Extra source tensors (e.g. rotary inv_freq buffers) are ignored. A missing lm_head.weight is filled from
-    /// model.embed_tokens.weight, as tied-embedding checkpoints (TieWordEmbeddings) store only the latter.
-    /// With <paramref name="allowMissing"/>, absent tensors keep their current values and are reported.
+    /// Extra source tensors (e.g. rotary inv_freq buffers) are reported as ignored. A tied model has no lm_head target
+    /// at all; an untied one whose checkpoint lacks lm_head.weight is a missing tensor, never the embeddings in its
+    /// place (transformers would start that head at random, so it would be a different model). With <paramref name="allowMissing"/>, absent tensors keep their current values and are reported.
     /// </summary>
     /// <exception cref="InvalidDataException">names each mis-shaped tensor with both shapes and every missing tensor.</exception>
     public static BindResult Bind(IReadOnlyDictionary<string, Tensor> source, IEnumerable<(string Name, Tensor Target)> targets, bool allowMissing = false)
@@ -24,16 +21,10 @@ public static class StateDictBinder
         var problems = new List<string>();
         var missing = new List<string>();
         var used = new HashSet<string>(StringComparer.Ordinal);
-        var tiedHead = false;
 
         foreach (var (name, target) in targets)
         {
             var key = name;
-            if (!source.ContainsKey(key) && key == LmHead && source.ContainsKey(Embeddings))
-            {
-                key = Embeddings;
-                tiedHead = true;
-            }
             if (!source.TryGetValue(key, out var from))
             {
                 missing.Add(name);
@@ -57,7 +48,7 @@ public static class StateDictBinder
             foreach (var (from, to) in plan) to.copy_(from);
         }
         var ignored = source.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToList();
-        return new BindResult(plan.Count, missing, ignored, tiedHead);
+        return new BindResult(plan.Count, missing, ignored);
     }
 
     private static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";

@@ -78,8 +78,9 @@ public sealed class AdapterParameters : IDisposable
     public static AdapterParameters FromWeights(AdapterLayout layout, AdapterWeights weights, Device device)
     {
         var p = Create(layout, weights.Settings, device);
-        using (no_grad())
+        try
         {
+            using var _ = no_grad();
             foreach (var s in layout.Segments)
             {
                 var pair = weights.Find(s.ModulePath) ?? throw new InvalidDataException($"adapter has no factors for '{s.ModulePath}'.");
@@ -90,8 +91,13 @@ public sealed class AdapterParameters : IDisposable
                 a.copy_(pair.A);
                 b.copy_(pair.B);
             }
+            return p;
         }
-        return p;
+        catch
+        {
+            p.Dispose();   // parameters, both moments and the generator are native memory
+            throw;
+        }
     }
 
     /// <summary>View of A (r, in) inside <see cref="Flat"/>.</summary>

@@ -38,8 +38,10 @@ public sealed class BaseModel(string id, string path, LlamaForCausalLM model, IT
         {
             var bound = StateDictBinder.Bind(stateDict, model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
             // A tensor with no place in the model means config.json does not describe this checkpoint (a bias or
-            // layer the config did not announce); dropping it would run a different model. Rotary caches are derived.
-            var unplaced = bound.Ignored.Where(n => !n.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)).ToList();
+            // layer the config did not announce); dropping it would run a different model. Rotary caches are derived,
+            // and a tied model's stored lm_head is replaced by the embeddings in transformers too.
+            var unplaced = bound.Ignored.Where(n => !n.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)
+                && !(config.TieWordEmbeddings && n == "lm_head.weight")).ToList();
             if (unplaced.Count > 0)
                 throw new InvalidDataException($"{modelDir}: checkpoint tensors with no place in the model config.json describes " +
                     $"({unplaced.Count}): {string.Join(", ", unplaced.Take(8))}{(unplaced.Count > 8 ? ", …" : "")}");

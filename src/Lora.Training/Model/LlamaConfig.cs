@@ -111,7 +111,8 @@ public sealed record LlamaConfig
             AttentionBias = root["attention_bias"]?.GetValue<bool>() ?? (root["model_type"]?.GetValue<string>() == "qwen2"),
             BosTokenId = OptionalInt("bos_token_id"),
             EosTokenId = OptionalInt("eos_token_id"),
-            TorchDtype = root["torch_dtype"]?.GetValue<string>() ?? "float32",
+            // transformers ≥ 4.56 writes "dtype"; earlier versions "torch_dtype".
+            TorchDtype = (root["torch_dtype"] ?? root["dtype"])?.GetValue<string>() ?? "float32",
         };
         try { return config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}"); }

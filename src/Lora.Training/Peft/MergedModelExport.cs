@@ -105,11 +105,31 @@ public static class MergedModelExport
         {
             foreach (var t in stateDict.Values) t.Dispose();
         }
-        foreach (var name in TokenizerFileNames.Where(n => File.Exists(Path.Combine(baseDir, n))))
+        KeepBaseConfig(baseDir, outDir);
+        foreach (var name in CopiedFileNames.Where(n => File.Exists(Path.Combine(baseDir, n))))
             File.Copy(Path.Combine(baseDir, name), Path.Combine(outDir, name), overwrite: true);
     }
 
-    private static readonly string[] TokenizerFileNames = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
+    /// <summary>Tokenizer files, and generation_config.json: without it transformers' generate() would not stop at
+    /// the chat end token (Llama 3.x Instruct lists several eos ids there).</summary>
+    private static readonly string[] CopiedFileNames =
+        ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"];
+
+    /// <summary>
+    /// The merged model is the base model with other weights, so its config.json is the base's own, field for field
+    /// (list-valued eos_token_id, rope_scaling, architectures, anything this engine does not model), with only the
+    /// storage dtype changed; rewriting it from <see cref="LlamaConfig"/> would drop what that record does not hold.
+    /// </summary>
+    private static void KeepBaseConfig(string baseDir, string outDir)
+    {
+        var written = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, HfCheckpointReader.ConfigFile)))!;
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(baseDir, HfCheckpointReader.ConfigFile)))!.AsObject();
+        var dtype = written["torch_dtype"]!.GetValue<string>();
+        config["torch_dtype"] = dtype;
+        if (config.ContainsKey("dtype")) config["dtype"] = dtype;
+        AtomicFile.WriteAllText(Path.Combine(outDir, HfCheckpointReader.ConfigFile),
+            config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
 
     // float16 checkpoints are computed in float32 here (fp16 on CPU is unusable), so that is what they export as.
     private static string StorageDtype(LlamaConfig config) => config.TorchDtype == "bfloat16" ? "bfloat16" : "float32";

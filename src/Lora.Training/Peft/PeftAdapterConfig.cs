@@ -72,12 +72,14 @@ internal static class PeftAdapterConfig
         if (Get("use_dora", false)) throw new InvalidDataException(Bad("use_dora = true (DoRA) is not supported."));
         if (Get("fan_in_fan_out", false)) throw new InvalidDataException(Bad("fan_in_fan_out = true (Conv1D layouts) is not supported."));
         if (Get("bias", "none") != "none") throw new InvalidDataException(Bad($"bias = '{Get("bias", "")}' is not supported (only 'none')."));
-        foreach (var key in new[] { "rank_pattern", "alpha_pattern", "modules_to_save" })
+        // Each of these changes what PEFT computes with the adapter (per-module ranks, extra trained modules or token
+        // rows, a LoRA bias, duplicated layers, parameter targets, a quantised base).
+        foreach (var key in new[] { "rank_pattern", "alpha_pattern", "modules_to_save", "trainable_token_indices", "layer_replication",
+                     "target_parameters", "loftq_config" })
             if (!IsEmpty(key)) throw new InvalidDataException(Bad($"'{key}' = {root[key]!.ToJsonString()} is not supported (must be empty)."));
+        if (Get("lora_bias", false)) throw new InvalidDataException(Bad("lora_bias = true is not supported (LoRA B without bias)."));
 
-        var initNode = root["init_lora_weights"];
-        var init = initNode is JsonValue v && v.TryGetValue<string>(out var s) && s == LoraSettings.Gaussian
-            ? LoraSettings.Gaussian : LoraSettings.KaimingUniform; // init does not affect trained weights; only gaussian round-trips.
+        var init = ParseInit(root["init_lora_weights"], source);
 
         var settings = new LoraSettings
         {
@@ -91,6 +93,20 @@ internal static class PeftAdapterConfig
         try { return settings.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException(Bad(e.Message)); }
     }
+
+    /// <summary>
+    /// true/false and "gaussian" only start A differently, so the trained factors mean the same. PiSSA, OLoRA, CorDA,
+    /// LoftQ and the like also rewrite the base weight when PEFT loads the adapter (W − s·B₀A₀ or a quantised W):
+    /// added to the original W here, the adapter would compute something else, so those are refused by name.
+    /// </summary>
+    private static string ParseInit(JsonNode? node, string source) => node switch
+    {
+        null => LoraSettings.KaimingUniform,
+        JsonValue v when v.TryGetValue<bool>(out _) => LoraSettings.KaimingUniform,
+        JsonValue v when v.TryGetValue<string>(out var s) && s == LoraSettings.Gaussian => LoraSettings.Gaussian,
+        _ => throw new InvalidDataException($"{source}: init_lora_weights = {node.ToJsonString()} is not supported "
+            + "(only true, false or \"gaussian\": other initialisations such as PiSSA, OLoRA or LoftQ change the base weights PEFT applies the adapter to)."),
+    };
 
     private static IReadOnlyList<string> ParseTargets(JsonNode? node, string source)
     {

@@ -118,4 +118,29 @@ public sealed class HfCheckpointTests
         Assert.Contains("model.layers.0.self_attn.o_proj.bias", ex.Message);
         Assert.DoesNotContain("inv_freq", ex.Message);   // derived buffers some checkpoints carry are fine
     }
+
+    [Fact]
+    public void A_tied_model_loads_a_checkpoint_that_also_stores_lm_head_and_uses_the_embeddings_as_transformers_does()
+    {
+        using var dir = new TempDirectory();
+        var config = Model.Tiny.Config(c => c with { TieWordEmbeddings = true });
+        using var scope = NewDisposeScope();
+        using var original = LlamaForCausalLM.Create(config).InitializeRandom(3);
+        BaseModel.Save(dir.Path, original);
+        var tensors = SafetensorsFile.Read(dir.File("model.safetensors"));
+        using var strayHead = randn(512, 64);
+        SafetensorsFile.Write(dir.File("model.safetensors"), tensors.Select(kv => (kv.Key, kv.Value)).Append(("lm_head.weight", strayHead)));
+        Dispose(tensors);
+
+        using var loaded = BaseModel.Load(dir.Path);
+        var ids = Model.Tiny.Ids(1, 8);
+        Assert.True(Model.Tiny.BitEqual(original.Forward(ids), loaded.Model.Forward(ids)), "the stored lm_head was used");
+    }
+
+    [Fact]
+    public void The_dtype_key_newer_transformers_write_is_read_like_torch_dtype()
+    {
+        var json = Model.Tiny.Config().ToJson().Replace("\"torch_dtype\"", "\"dtype\"").Replace("\"float32\"", "\"bfloat16\"");
+        Assert.Equal("bfloat16", LlamaConfig.FromJson(json).TorchDtype);
+    }
 }

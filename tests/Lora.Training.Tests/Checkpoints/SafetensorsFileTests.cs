@@ -190,4 +190,27 @@ public sealed class SafetensorsFileTests
         Assert.Contains("'huge'", ex.Message);
         Assert.Contains("overflows", ex.Message);
     }
+
+    [Fact]
+    public void Tensors_that_overlap_leave_gaps_or_stop_short_of_the_data_are_rejected()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("tiling.safetensors");
+        void Write(string header, int dataBytes)
+        {
+            var h = Encoding.UTF8.GetBytes(header);
+            System.IO.File.WriteAllBytes(path, [.. BitConverter.GetBytes((long)h.Length), .. h, .. new byte[dataBytes]]);
+        }
+        string Error() => Assert.Throws<InvalidDataException>(() => SafetensorsFile.Read(path)).Message;
+
+        // Two 2-float tensors sharing bytes 0..8: each is in bounds and the right size, but they alias.
+        Write("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 16);
+        Assert.Contains("expected 8", Error());
+        Write("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[12,20]}}""", 20);
+        Assert.Contains("'b' starts at data byte 12, expected 8", Error());
+        Write("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 12);
+        Assert.Contains("cover 8 of the 12 data bytes", Error());
+        Write("""{"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 12);
+        Assert.Equal(2, SafetensorsFile.Read(path).Count);   // header order need not be offset order
+    }
 }

@@ -55,15 +55,15 @@ public sealed class StateDictBinderTests
     }
 
     [Fact]
-    public void A_tied_checkpoint_without_lm_head_fills_it_from_the_embeddings()
+    public void An_untied_head_missing_from_the_checkpoint_is_missing_not_the_embeddings()
     {
         using var embed = full(10, 4, 2f);
         using var embedTarget = zeros(10, 4);
         using var headTarget = zeros(10, 4);
-        var result = StateDictBinder.Bind(new Dictionary<string, Tensor> { ["model.embed_tokens.weight"] = embed },
-            [("model.embed_tokens.weight", embedTarget), ("lm_head.weight", headTarget)]);
-        Assert.True(result.LmHeadFromEmbeddings);
-        Assert.Equal(2f, headTarget[9, 3].item<float>());
-        Assert.Empty(result.Missing);
+        var e = Assert.Throws<InvalidDataException>(() => StateDictBinder.Bind(
+            new Dictionary<string, Tensor> { ["model.embed_tokens.weight"] = embed },
+            [("model.embed_tokens.weight", embedTarget), ("lm_head.weight", headTarget)]));
+        Assert.Contains("lm_head.weight", e.Message);
+        Assert.Equal(0f, headTarget[9, 3].item<float>());
     }
 }

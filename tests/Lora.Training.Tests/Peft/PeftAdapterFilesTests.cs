@@ -133,6 +133,16 @@ public sealed class PeftAdapterFilesTests
         Assert.Contains("'PREFIX_TUNING'", Error([($"{q}.lora_A.weight", a), ($"{q}.lora_B.weight", b4)], config.Replace("LORA", "PREFIX_TUNING")));
         Assert.Contains("target_modules[1] must be a module name (got 5)",
             Error([($"{q}.lora_A.weight", a), ($"{q}.lora_B.weight", b4)], config.Replace("[\"q_proj\"]", "[\"q_proj\", 5]")));
+        // PEFT would apply these to a rewritten base (PiSSA, OLoRA: W − s·B₀A₀), or compute more than B·A.
+        (string, Tensor)[] pair = [($"{q}.lora_A.weight", a), ($"{q}.lora_B.weight", b4)];
+        Assert.Contains("init_lora_weights = \"pissa\" is not supported", Error(pair, config.Replace("}", ",\"init_lora_weights\":\"pissa\"}")));
+        Assert.Contains("init_lora_weights = \"olora\"", Error(pair, config.Replace("}", ",\"init_lora_weights\":\"olora\"}")));
+        Assert.Contains("lora_bias = true", Error(pair, config.Replace("}", ",\"lora_bias\":true}")));
+        Assert.Contains("'layer_replication'", Error(pair, config.Replace("}", ",\"layer_replication\":[[0,2],[1,2]]}")));
+        Assert.Contains("'loftq_config'", Error(pair, config.Replace("}", ",\"loftq_config\":{\"loftq_bits\":4}}")));
+        using var ok = PeftAdapterFiles.FromBytes(SafetensorsFile.ToBytes(pair),
+            config.Replace("}", ",\"init_lora_weights\":false,\"lora_bias\":false,\"layer_replication\":null,\"loftq_config\":{}}"));
+        Assert.Single(ok.Pairs);
     }
 
     [Fact]
