@@ -130,7 +130,9 @@ public sealed class AdapterParameters : IDisposable
         {
             using var a = A(s);
             using var b = B(s);
-            pairs[s.ModulePath] = new LoraPair(a.detach().clone(), b.detach().clone());
+            // clone() under no_grad is already detached; a detach() in between would be a handle nobody disposes,
+            // keeping Flat's whole storage alive after the session is released, until a finalizer happens to run.
+            pairs[s.ModulePath] = new LoraPair(a.clone(), b.clone());
         }
         return new AdapterWeights(Settings, pairs);
     }

@@ -66,7 +66,8 @@ public sealed class AdapterSession
     internal AdapterCheckpoint Snapshot()
     {
         using var _ = no_grad();
-        using var flat = Parameters.Flat.detach().cpu();
+        using var detached = Parameters.Flat.detach();   // its own handle: disposed too, or it pins Flat's storage
+        using var flat = detached.cpu();
         using var m = Parameters.M.cpu();
         using var v = Parameters.V.cpu();
         using var generator = Parameters.Generator.get_state();

@@ -57,6 +57,36 @@ public sealed class EngineRobustnessTests : IDisposable
         }
     }
 
+    /// <summary>A silo runs job after job for weeks: any path of a job's life (steps, eval, checkpoint, resume, PEFT
+    /// export, generation, release) that left one native tensor behind would grow its memory without bound.</summary>
+    [Fact]
+    public async Task A_whole_job_lifecycle_leaves_no_native_tensor_behind_on_the_compute_thread()
+    {
+        using var engine = _w.Engine(NoHold);
+        async Task Lifecycle(int i)
+        {
+            var job = Job(i) with { Eval = EngineFixtures.Examples(4, 16, 100 + i) };
+            var session = await engine.OpenAsync(job);
+            for (var s = 0; s < 3; s++) await engine.StepAsync(session);
+            await engine.EvaluateAsync(session, job.Eval);
+            await engine.EvaluateAsync(null, job.Eval);
+            var checkpoint = await engine.CheckpointAsync(session);
+            var (safetensors, config) = await engine.ExportPeftAsync(session, "tiny");
+            await engine.ReleaseAsync(session);
+            await engine.GenerateAsync(safetensors, config, "ab", maxNewTokens: 4);
+            var resumed = await engine.OpenAsync(job, checkpoint);
+            await engine.StepAsync(resumed);
+            await engine.ReleaseAsync(resumed);
+        }
+        long Live() => TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        await Lifecycle(0);   // tables built once per engine (rotary cos/sin) are not leaks
+        var before = await engine.RunAsync(Live);
+        for (var i = 1; i <= 3; i++) await Lifecycle(i);
+        var after = await engine.RunAsync(Live);
+        Assert.True(after <= before, $"{after - before} native tensors more on the compute thread after three more job lifecycles");
+    }
+
     [Fact]
     public async Task Gradient_accumulation_frees_each_steps_accumulated_gradient()
     {
