@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a private redis-server on 127.0.0.1 for tests and local cluster runs.
 # Usage: scripts/start-redis.sh [PORT=6379] [DIR=./data/redis]
-# Idempotent: if the pid file names a live process, or the port already answers PING, nothing new starts.
+# Idempotent: if the Redis answering on PORT is the one this script started with DIR (its pid file), nothing new
+# starts. A Redis it did not start (e.g. Debian's redis-server service on 6379) is refused, not reused: callers
+# rely on the append-only file in DIR, and scripts/cluster-up.sh shuts this Redis down when it stops.
 set -euo pipefail
 
 port="${1:-6379}"
@@ -12,15 +14,17 @@ pidfile="$dir/redis-$port.pid"
 logfile="$dir/redis-$port.log"
 
 ping() { redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; }
+# process_id of the Redis that answers on the port (empty if none).
+server_pid() { redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p'; }
 
-if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && ping; then
-    echo "start-redis: already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"
-    exit 0
-fi
 if ping; then
-    # Someone else's redis (e.g. the Debian service) already owns the port; reuse it rather than fail.
-    echo "start-redis: a redis already answers on 127.0.0.1:$port; reusing it"
-    exit 0
+    if [ -f "$pidfile" ] && [ "$(server_pid)" = "$(cat "$pidfile")" ]; then
+        echo "start-redis: already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"
+        exit 0
+    fi
+    echo "start-redis: 127.0.0.1:$port is taken by a redis this script did not start with $dir (pid $(server_pid));" \
+        "stop it or use another port" >&2
+    exit 1
 fi
 
 command -v redis-server >/dev/null || { echo "start-redis: redis-server missing; run scripts/install-deps.sh" >&2; exit 1; }
