@@ -19,6 +19,7 @@ public sealed class LoraMetrics : IDisposable
     private readonly Histogram<int> _fusedAdapters;
     private readonly Histogram<double> _checkpointDuration;
     private readonly Counter<long> _failed;
+    private readonly Counter<long> _completed;
     private readonly ConcurrentDictionary<string, JobState> _jobs = new();
     private readonly KeyValuePair<string, object?> _model;
 
@@ -39,6 +40,7 @@ public sealed class LoraMetrics : IDisposable
             new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
         _checkpointDuration = _meter.CreateHistogram("lora_checkpoint_duration", "s", "Time to snapshot and persist a checkpoint", tags: null, Seconds);
         _failed = _meter.CreateCounter<long>("lora_jobs_failed", description: "Jobs that ended Failed, by reason");
+        _completed = _meter.CreateCounter<long>("lora_jobs_completed", description: "Jobs that completed on this silo (adapter stored)");
         _meter.CreateObservableGauge("lora_active_adapters", () => new Measurement<int>(host.Engine.Admission.Resident, _model),
             description: "Adapters resident in the engine");
         _meter.CreateObservableGauge("lora_base_model_bytes", () => new Measurement<long>(host.WeightBytes, _model),
@@ -64,6 +66,10 @@ public sealed class LoraMetrics : IDisposable
 
     /// <summary>A job that just failed; only its own transition counts (not a later re-activation of the failed job).</summary>
     public void RecordFailure(string? reason) => _failed.Add(1, _model, new("reason", Classify(reason)));
+
+    /// <summary>A job that just completed here. Unlike lora_jobs, which follows activations, this never goes down:
+    /// rate() of it is the cluster's completion throughput.</summary>
+    public void RecordCompleted() => _completed.Add(1, _model);
 
     /// <summary>The job left this silo (deactivated or deleted): another silo may count it now.</summary>
     public void ForgetJob(string jobKey) => _jobs.TryRemove(jobKey, out _);

@@ -164,6 +164,7 @@ public sealed partial class AdapterGrain
         if (dataset.RecordExists) await dataset.ClearStateAsync();
         host.Metrics.RecordJobState(this.GetPrimaryKeyString(), state);
         if (state == JobState.Failed) host.Metrics.RecordFailure(error);
+        if (state == JobState.Completed) host.Metrics.RecordCompleted();
         if (state != JobState.Completed) LogEnded(logger, job.State.Spec?.JobId ?? "?", state, error);
         var reminder = await this.GetReminder(ReminderName);
         if (reminder is not null) await this.UnregisterReminder(reminder);

@@ -3,7 +3,8 @@ namespace Lora.Deploy.Tests.Monitoring;
 /// <summary>The Prometheus names the silo exports (the metrics contract); dashboards and docs may use only these.</summary>
 internal static class MetricsContract
 {
-    public static readonly string[] Counters = ["lora_training_steps_total", "lora_training_tokens_total", "lora_jobs_failed_total"];
+    public static readonly string[] Counters = ["lora_training_steps_total", "lora_training_tokens_total", "lora_jobs_failed_total",
+        "lora_jobs_completed_total"];
 
     public static readonly string[] Gauges = ["lora_active_adapters", "lora_jobs", "lora_base_model_bytes", "lora_adapter_state_bytes"];
 
