@@ -13,6 +13,8 @@ public static class PortProbe
     /// <summary>Null when <paramref name="port"/> is free on <paramref name="address"/>, else the reason it is not.</summary>
     public static string? Problem(IPAddress address, int port)
     {
+        // Exclusive: no SO_REUSEPORT, so a live listener that reuses its port still blocks the bind. .NET keeps
+        // SO_REUSEADDR on Unix regardless, so connections lingering in TIME_WAIT after a crash do not (tested).
         using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { ExclusiveAddressUse = true };
         try
         {
