@@ -36,12 +36,13 @@ redis-server --bind 127.0.0.1 --port "$port" --daemonize yes \
     --pidfile "$pidfile" --logfile "$logfile" --dir "$dir" \
     --save '' --appendonly yes --appendfsync everysec
 
-for _ in $(seq 1 50); do
+# Up to 30 s: a restart replays the append-only file first, and a loaded CI box can be slow to get there.
+for _ in $(seq 1 300); do
     if ping; then
         echo "start-redis: ready on 127.0.0.1:$port (pid $(cat "$pidfile" 2>/dev/null || echo '?'))"
         exit 0
     fi
     sleep 0.1
 done
-echo "start-redis: redis did not answer PING on 127.0.0.1:$port within 5s; see $logfile" >&2
+echo "start-redis: redis did not answer PING on 127.0.0.1:$port within 30s; see $logfile" >&2
 exit 1

@@ -49,7 +49,9 @@ public sealed class ClusterFlagTests : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var line = (await CliRun.RunAsync([.. args, "--gateway", _gateway])).SingleErrorLine();
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}: the check ran after a connection attempt? {line}");
+        // Generous: the first in-process run pays for JIT on a loaded CI box. The message checks below still tell a
+        // flag check from a failed connection attempt.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}: the check ran after a connection attempt? {line}");
         Assert.DoesNotContain("cannot reach", line);
         return line;
     }

@@ -17,7 +17,7 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
         Assert.Single(siloOfModel[ClusterFixture.ModelA]);
         Assert.Single(siloOfModel[ClusterFixture.ModelB]);
         Assert.NotEqual(siloOfModel[ClusterFixture.ModelA][0], siloOfModel[ClusterFixture.ModelB][0]);
-        await Task.WhenAll(specs.Select(s => Jobs.WaitFinal(Client, s)));
+        await Task.WhenAll(specs.Select(s => Jobs.WaitCompleted(Client, s)));
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
         var final = await Jobs.WaitFinal(Client, spec);
         Assert.Equal(JobState.Completed, final.State);
         Assert.Equal(submitted.DatasetWarning, final.DatasetWarning);   // stored with the job, not only said once
-        Assert.Null((await Jobs.WaitFinal(Client, clean)).DatasetWarning);
+        Assert.Null((await Jobs.WaitCompleted(Client, clean)).DatasetWarning);
     }
 
     [Fact]
@@ -234,13 +234,19 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Checkpoints_follow_the_seconds_cadence_when_steps_alone_would_never_trigger_one()
     {
+        // The listener hears every LoraMetrics meter in the process: count only this silo's model, not the
+        // checkpoints of jobs on other models (other fixtures' silos) that may be training meanwhile.
         var checkpoints = 0;
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
             if (instrument.Name == "lora_checkpoint_duration") l.EnableMeasurementEvents(instrument);
         };
-        listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref checkpoints));
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "base_model" && Equals(tag.Value, ClusterFixture.ModelA)) Interlocked.Increment(ref checkpoints);
+        });
         listener.Start();
 
         async Task<int> CheckpointsOf(JobSpec spec)
@@ -262,8 +268,17 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
     {
         var spec = Jobs.Spec(ClusterFixture.ModelA, steps: 5000);
         await Jobs.Start(Client, spec, Jobs.ReverseDataset());
-        await Task.Delay(300);
-        var status = await Client.GetGrain<IAdapterGrain>(spec.GrainKey).Cancel();
-        Assert.Equal(JobState.Canceled, status.State);
+        await Jobs.WaitStep(Client, spec, 2);   // really running, not still queued
+        var grain = Client.GetGrain<IAdapterGrain>(spec.GrainKey);
+        var status = await grain.Cancel();
+        Assert.True(status.State == JobState.Canceled, $"{status.State} at step {status.Step}: {status.Error}");
+        Assert.InRange(status.Step, 2, spec.Steps - 1);
+        // Cancel returns once the loop has ended: no step may follow it.
+        for (var poll = 0; poll < 5; poll++)
+        {
+            await Task.Delay(200);
+            var later = await grain.GetStatus();
+            Assert.Equal((JobState.Canceled, status.Step), (later.State, later.Step));
+        }
     }
 }

@@ -34,11 +34,13 @@ public sealed class DeleteTests(ClusterFixture fixture)
     public async Task Deleting_a_running_job_stops_it_and_releases_its_adapter_from_the_engine()
     {
         var admission = fixture.Hosts[ClusterFixture.ModelA].Engine.Admission;
-        var residentBefore = admission.Resident;
+        // Jobs of earlier tests in the collection may still be releasing their sessions (queued on the engine thread
+        // after their grains report them final): take the baseline once the count has stopped changing for a while.
+        var residentBefore = await SettledResident(admission);
         var spec = Jobs.Spec(ClusterFixture.ModelA, steps: 100_000);
         var grain = Client.GetGrain<IAdapterGrain>(spec.GrainKey);
         await Jobs.Start(Client, spec, Jobs.ReverseDataset());
-        while ((await grain.GetStatus()).Step < 2) await Task.Delay(50);
+        await Jobs.WaitStep(Client, spec, 2);
         Assert.True(admission.Resident > residentBefore, "the running job holds no engine slot");
 
         Assert.True(await grain.Delete());
@@ -47,6 +49,19 @@ public sealed class DeleteTests(ClusterFixture fixture)
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (admission.Resident > residentBefore && DateTime.UtcNow < deadline) await Task.Delay(50);
         Assert.True(admission.Resident <= residentBefore, $"{admission.Resident} adapters resident after the delete, {residentBefore} before the job");
+    }
+
+    private static async Task<int> SettledResident(Lora.Training.Engine.AdmissionGate admission)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var (last, stableSince) = (admission.Resident, DateTime.UtcNow);
+        while (last > 0 && DateTime.UtcNow - stableSince < TimeSpan.FromSeconds(1) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            var now = admission.Resident;
+            if (now != last) (last, stableSince) = (now, DateTime.UtcNow);
+        }
+        return last;
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
         {
             await using var client = await LoraClusterClient.ConnectAsync(new LoraClientOptions { Gateway = first.Gateway });
             await client.StartTrainingAsync(spec, TestJobs.ReverseDataset());
-            while ((await client.GetStatusAsync(spec.JobId)).Step < 12) await Task.Delay(100);
+            await TestJobs.WaitStepAsync(client, spec.JobId, 12, TimeSpan.FromMinutes(3), () => first.LogTail());
             first.Kill();
         }
         // Damage one parameter byte of the checkpoint inside the stored adapter state: the storage envelope still
@@ -68,11 +68,17 @@ public sealed class BadInputTests(ITestOutputHelper output)
         var data = TestJobs.ReverseDataset();
         var spec = TestJobs.Spec("redis-crash", steps: 300, checkpointEvery: 5, seed: 3);
         await client.StartTrainingAsync(spec, data);
-        while ((await client.GetStatusAsync(spec.JobId)).Step < 30) await Task.Delay(100);
+        await TestJobs.WaitStepAsync(client, spec.JobId, 30, TimeSpan.FromMinutes(3), cluster.Logs);
         // SIGKILL: the append-only file (fsync every second) may lack the last writes, so the grain's view of its
         // stored state can be ahead of what Redis comes back with.
         var pid = int.Parse(await File.ReadAllTextAsync(Path.Combine(cluster.Redis.Dir, $"redis-{cluster.Redis.Port}.pid")));
+        // Read just before the kill (a tiny job does far fewer steps between the two than it has left): a job that
+        // had already finished, or had only its last steps left, would make the crash prove nothing.
+        var atCrash = await client.GetStatusAsync(spec.JobId);
         Signals.Send(pid, Signals.SigKill);
+        output.WriteLine($"Redis SIGKILLed with the job {atCrash.State} at step {atCrash.Step} of {spec.Steps}");
+        Assert.True(!atCrash.IsFinal && atCrash.Step <= spec.Steps - 50,
+            $"the job was {atCrash.State} at step {atCrash.Step} of {spec.Steps} when Redis crashed: the crash interrupted (almost) nothing");
         await Task.Delay(TimeSpan.FromSeconds(2));
         await cluster.Redis.StartAgainAsync();
 
@@ -98,7 +104,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
         await using var probe = await cluster.ProbeAsync();
         var spec = TestJobs.Spec("redis-blip", steps: 300, checkpointEvery: 5);
         await client.StartTrainingAsync(spec, TestJobs.ReverseDataset());
-        while ((await client.GetStatusAsync(spec.JobId)).Step < 20) await Task.Delay(100);
+        await TestJobs.WaitStepAsync(client, spec.JobId, 20, TimeSpan.FromMinutes(3), cluster.Logs);
         // SIGSTOP: connections stay open but nothing answers, like a partition; worse for clients than a refusal.
         var pid = int.Parse(await File.ReadAllTextAsync(Path.Combine(cluster.Redis.Dir, $"redis-{cluster.Redis.Port}.pid")));
         Signals.Send(pid, Signals.SigStop);

@@ -43,30 +43,34 @@ public sealed partial class KillTests(ITestOutputHelper output)
         Assert.NotEmpty(victimJobs);
         await AssertModelStaysListedAsync(client);
 
-        // Only the survivor's metrics are watched: a status call would re-activate the grains and hide whether
-        // the reminders do it.
+        // Until every victim job has logged its resume on the survivor, only the survivor's log is watched: a status
+        // call would re-activate the grains and hide whether the reminders do it. (Not the lora_jobs gauge: a job
+        // deactivated after completing leaves it, so a count of Completed jobs there can stay short of all of them.)
         var deadline = DateTime.UtcNow.AddMinutes(3);
-        // The completion counter, not the lora_jobs gauge: the gauge follows activations, and losing the dead silo's
-        // grain-directory partition can deactivate a finished grain on the survivor (seen: Completed 2 → 1).
-        while (Exposition.Parse(await survivor.ScrapeAsync()).Sum("lora_jobs_completed_total") < jobs.Count)
+        while (victimJobs.Any(j => !ResumedSteps(survivor.LogTail(20000)).ContainsKey(j.JobId)))
         {
-            Assert.True(DateTime.UtcNow < deadline, $"jobs did not all complete on the survivor:\n{cluster.Logs()}");
+            Assert.True(DateTime.UtcNow < deadline,
+                $"the victim's jobs did not all resume on the survivor within 3 min; its product and warning log lines:\n{ProductLog(survivor)}\n\n{cluster.Logs()}");
             await Task.Delay(1000);
         }
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {victimJobs.Count} jobs resumed on {survivor.Name}");
+        var final = await TestJobs.WaitFinalAsync(client, jobs.Select(j => j.JobId), TimeSpan.FromMinutes(3));
         var recovered = clock.Elapsed;
-        output.WriteLine($"{recovered.TotalSeconds:0.0} s: all {jobs.Count} jobs completed on {survivor.Name}");
-        var final = await TestJobs.WaitFinalAsync(client, jobs.Select(j => j.JobId), TimeSpan.FromSeconds(30));
+        output.WriteLine($"{recovered.TotalSeconds:0.0} s: all {jobs.Count} jobs final");
         Assert.All(final.Values, s => Assert.True(s.State == JobState.Completed, $"{s.JobId}: {s.State} {s.Error}"));
         Assert.All(final.Values, s => Assert.Equal(Steps, s.Step));
 
-        var resumedAt = ResumedSteps(survivor.LogTail(5000));
+        var resumedAt = ResumedSteps(survivor.LogTail(20000));
         foreach (var (job, step) in atKill)
         {
             Assert.True(resumedAt.TryGetValue(job, out var from), $"{job}: survivor never logged a resume:\n{survivor.LogTail()}");
             output.WriteLine($"{job}: killed at step ≥ {step}, resumed from checkpoint step {from}: {step - from} steps redone (at least)");
-            // The step was read just before the kill, so a checkpoint may land in between (slightly negative);
-            // more than one checkpoint interval redone would mean the latest checkpoint was not used.
-            Assert.InRange(step - from, -CheckpointEvery, CheckpointEvery + 5);
+            // `step` was read before the kill (and before the other jobs' status calls), so under load any number of
+            // steps and checkpoints may land in between: no lower bound. Upper bound: the resume point may trail the
+            // step read by up to one interval, plus one more if a checkpoint write was in flight at the SIGKILL and
+            // never landed; more than that (plus a little slack) means the latest stored checkpoint was not used.
+            Assert.True(step - from <= 2 * CheckpointEvery + 5,
+                $"{job}: resumed from step {from} but was at step {step} before the kill: more than two checkpoint intervals lost");
         }
 
         // The reference: the same specs, uninterrupted, on the survivor.
@@ -105,6 +109,17 @@ public sealed partial class KillTests(ITestOutputHelper output)
             await Task.Delay(200);
         }
         output.WriteLine($"model listing held the survivor's model through {polls} polls until the killed silo left it");
+    }
+
+    /// <summary>The silo's own log lines and any warnings (category line and message), without the HTTP and metrics
+    /// scrape noise that fills a plain tail.</summary>
+    private static string ProductLog(SiloProcess silo)
+    {
+        var lines = silo.LogTail(20000).Split('\n');
+        return string.Join('\n', lines.Select((line, i) => (line, i))
+            .Where(p => p.line.StartsWith("info: Lora.", StringComparison.Ordinal) || p.line.StartsWith("warn:", StringComparison.Ordinal)
+                || p.line.StartsWith("fail:", StringComparison.Ordinal) || p.line.StartsWith("crit:", StringComparison.Ordinal))
+            .SelectMany(p => lines.Skip(p.i).Take(2)).TakeLast(120));
     }
 
     private static bool OnSilo(JobStatus status, SiloProcess silo) => status.Silo?.Contains($":{silo.SiloPort}", StringComparison.Ordinal) == true;

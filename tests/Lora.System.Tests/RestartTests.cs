@@ -27,12 +27,14 @@ public sealed class RestartTests(ITestOutputHelper output)
         await using (var client = await cluster.ConnectAsync())
         {
             await client.StartTrainingAsync(done, data);
-            await TestJobs.WaitFinalAsync(client, [done.JobId], TimeSpan.FromMinutes(1));
-            await client.StartTrainingAsync(running, data);
-            while ((stepAtStop = (await client.GetStatusAsync(running.JobId)).Step) < 130) await Task.Delay(100);
+            var finished = (await TestJobs.WaitFinalAsync(client, [done.JobId], TimeSpan.FromMinutes(1)))[done.JobId];
+            Assert.True(finished.State == JobState.Completed, $"{done.JobId}: {finished.State} {finished.Error}");
+            await client.StartTrainingAsync(running, data);   // alone, like its reference below
+            stepAtStop = (await TestJobs.WaitStepAsync(client, running.JobId, 130, TimeSpan.FromMinutes(3), cluster.Logs)).Step;
         }
         var stop = Stopwatch.StartNew();
-        await cluster.Silos[0].StopAsync(TimeSpan.FromSeconds(30));
+        // Well over the silo's own 20 s shutdown timeout: a slow but orderly stop on a loaded CI box must not fail here.
+        await cluster.Silos[0].StopAsync(TimeSpan.FromSeconds(60));
         output.WriteLine($"graceful stop at step ≥ {stepAtStop} took {stop.Elapsed.TotalSeconds:0.0} s");
         Assert.Contains("suspended at step", cluster.Silos[0].LogTail(5000));
         // Redis restarts too (node reboot, maintenance): everything must come back from its append-only file.

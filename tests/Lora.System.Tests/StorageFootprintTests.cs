@@ -21,12 +21,17 @@ public sealed class StorageFootprintTests(ITestOutputHelper output)
         var spec = TestJobs.Spec("footprint", steps: 30, checkpointEvery: 1) with { EvalFraction = 0.001 };
         await client.StartTrainingAsync(spec, data);
 
+        // Submit stores the dataset before it returns, and the job drops it only once final: look right away, then
+        // while the job runs (a job already final at the first status call must not make the test fail).
         var grains = Path.Combine(root, "grains");
-        var sawDataset = false;
+        var sawDataset = Files(grains, "dataset").Any(f => f.Length > data.Length);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         JobStatus status;
         while (!(status = await client.GetStatusAsync(spec.JobId)).IsFinal)
         {
             sawDataset |= Files(grains, "dataset").Any(f => f.Length > data.Length);
+            Assert.True(DateTime.UtcNow < deadline,
+                $"{spec.JobId} not final after 3 min: {status.State} at step {status.Step} of {status.TotalSteps}: {status.Error}\n{silo.LogTail()}");
             await Task.Delay(100);
         }
         Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Error}");

@@ -58,7 +58,7 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : IDisposable
         var clock = Stopwatch.StartNew();
         var line = (await CliRun.RunAsync("demo", "--jobs", "1", "--steps", "1", "--out", _out)).SingleErrorLine();
         Assert.Contains($"--out: '{Path.Combine(_out, "cluster")}' exists and was not created by `lora demo`", line);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}: a silo started first?");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}: a silo started first?");   // 30 s: JIT under CI load
         Assert.Equal("mine", await File.ReadAllTextAsync(notes));
     }
 
@@ -73,7 +73,7 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : IDisposable
         var clock = Stopwatch.StartNew();
         var line = (await CliRun.RunAsync("demo", "--jobs", "1", "--steps", "1", "--out", _out, flag, port.ToString())).SingleErrorLine();
         Assert.Contains($"{flag} {port} is already in use", line);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}: a silo started first?");   // 30 s: JIT under CI load
     }
 
     private static int FreePort()

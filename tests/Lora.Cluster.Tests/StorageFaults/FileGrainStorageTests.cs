@@ -6,6 +6,10 @@ using Orleans.Storage;
 namespace Lora.Cluster.Tests.StorageFaults;
 
 /// <summary>The embedded profile's storage on its own: atomic replace, stale writers refused, crash leftovers swept.</summary>
+// In the cluster collection, so never in parallel with the cluster tests: this fixture loads another base model
+// (SiloModelHost.LoadCount is process-wide, and AdapterGrainTests asserts it unchanged while 16 jobs train) and its
+// silo's metrics share the process with theirs. The class fixture is still this class's own.
+[Collection(ClusterCollection.Name)]
 public sealed class FileGrainStorageTests(FaultyStorageFixture fixture) : IClassFixture<FaultyStorageFixture>, IDisposable
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("lora-files-");

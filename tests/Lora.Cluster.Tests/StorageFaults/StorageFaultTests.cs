@@ -5,6 +5,10 @@ namespace Lora.Cluster.Tests.StorageFaults;
 
 /// <summary>Storage failing at the worst moments: a job is neither lost, nor stuck, nor trained twice, nor retried
 /// without end.</summary>
+// In the cluster collection, so never in parallel with the cluster tests: this fixture loads another base model
+// (SiloModelHost.LoadCount is process-wide, and AdapterGrainTests asserts it unchanged while 16 jobs train) and its
+// silo's metrics share the process with theirs. The class fixture is still this class's own.
+[Collection(ClusterCollection.Name)]
 public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixture<FaultyStorageFixture>, IDisposable
 {
     private IClusterClient Client => fixture.Cluster.Client;

@@ -34,8 +34,20 @@ internal static class ExternalTool
             await process.StandardInput.WriteAsync(stdin);
             process.StandardInput.Close();
         }
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(cts.Token);
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        using var cts = new CancellationTokenSource(limit);
+        try { await process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException)
+        {
+            // Not left running (or holding the output pipes open) after the test gave up on it.
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }   // exited meanwhile
+            await process.WaitForExitAsync();
+            // A descendant that left the tree may still hold the pipes: do not wait for their end for long.
+            var output = await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(TimeSpan.FromSeconds(5))) is Task<string[]> both
+                ? string.Concat(await both) : "(output still held open by a descendant)";
+            throw new TimeoutException($"'{command} {string.Join(' ', info.ArgumentList)}' did not exit within {limit.TotalSeconds:0} s; " +
+                $"killed it and its children. Output:\n{output}");
+        }
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 }

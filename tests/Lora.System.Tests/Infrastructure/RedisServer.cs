@@ -32,16 +32,51 @@ internal sealed class RedisServer : IAsyncDisposable
         Assert.True(run.ExitCode == 0, $"scripts/start-redis.sh {Port} failed ({run.ExitCode}): {run.Output}");
     }
 
+    /// <summary>Shuts the server down and returns once its process is gone (a restart on the same port and folder
+    /// must not race the old server's exit); fails, with the shutdown's output and the server's log, after 30 s.</summary>
     public async Task StopAsync()
     {
-        await ExternalTool.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", $"{Port}", "shutdown"]);
         var pidFile = Path.Combine(Dir, $"redis-{Port}.pid");
-        for (var i = 0; i < 50 && File.Exists(pidFile); i++) await Task.Delay(100);
+        // Before the shutdown: Redis deletes its pid file as it exits (but not when SIGKILLed, so a stale file names
+        // a dead process, which counts as gone).
+        int? pid = File.Exists(pidFile) && int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), out var p) ? p : null;
+        var shutdown = await ExternalTool.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", $"{Port}", "shutdown"], timeout: TimeSpan.FromSeconds(30));
+        if (pid is not int id) return;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (IsAlive(id))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                try { Signals.Send(id, Signals.SigKill); } catch (InvalidOperationException) { }   // left no server behind
+                Assert.Fail($"redis-server (pid {id}, port {Port}) still running 30 s after `redis-cli shutdown` " +
+                    $"(exit {shutdown.ExitCode}: {shutdown.Output.Trim()}); SIGKILLed it. Log:\n{LogTail()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>A zombie (exited, not yet reaped by whoever adopted the daemon) counts as gone: it holds no port or file.</summary>
+    private static bool IsAlive(int pid)
+    {
+        string stat;
+        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        var state = stat.LastIndexOf(')') is var end and >= 0 && end + 2 < stat.Length ? stat[end + 2] : '?';
+        return state is not ('Z' or 'X');
+    }
+
+    private string LogTail()
+    {
+        var log = Path.Combine(Dir, $"redis-{Port}.log");
+        try { return string.Join("\n", File.ReadLines(log).TakeLast(20)); }
+        catch (IOException e) { return $"({log}: {e.Message})"; }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
+        // Cleanup only: a failure here must not replace the test's own (StopAsync has SIGKILLed a server that hung).
+        try { await StopAsync(); }
+        catch (Exception e) when (e is Xunit.Sdk.XunitException or TimeoutException) { }
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
     }
 }

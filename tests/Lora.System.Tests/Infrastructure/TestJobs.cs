@@ -33,6 +33,27 @@ internal static class TestJobs
         Seed = seed,
     };
 
+    /// <summary>
+    /// Polls until the job has done at least <paramref name="step"/> steps and returns that status. Fails, naming the
+    /// job's state, step and error (and <paramref name="diagnostics"/>, e.g. silo logs), when the job ends before
+    /// getting there or the timeout passes: a bare polling loop would spin until CI's hang timeout instead.
+    /// </summary>
+    public static async Task<JobStatus> WaitStepAsync(LoraClusterClient client, string jobId, int step, TimeSpan timeout,
+        Func<string>? diagnostics = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var status = await client.GetStatusAsync(jobId);
+            if (status.Step >= step) return status;
+            if (status.IsFinal)
+                Assert.Fail($"{jobId} ended {status.State} at step {status.Step} of {status.TotalSteps} before reaching step {step}: {status.Error}\n{diagnostics?.Invoke()}");
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"{jobId} still {status.State} at step {status.Step} of {status.TotalSteps} after {timeout.TotalSeconds:0} s waiting for step {step}: {status.Error}\n{diagnostics?.Invoke()}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Polls until every job is final; <paramref name="observe"/> sees every status on the way.</summary>
     public static async Task<Dictionary<string, JobStatus>> WaitFinalAsync(LoraClusterClient client, IEnumerable<string> jobIds,
         TimeSpan timeout, Action<JobStatus>? observe = null)
