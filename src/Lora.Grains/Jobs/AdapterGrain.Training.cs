@@ -166,8 +166,17 @@ public sealed partial class AdapterGrain
         if (state == JobState.Failed) host.Metrics.RecordFailure(error);
         if (state == JobState.Completed) host.Metrics.RecordCompleted();
         if (state != JobState.Completed) LogEnded(logger, job.State.Spec?.JobId ?? "?", state, error);
-        var reminder = await this.GetReminder(ReminderName);
-        if (reminder is not null) await this.UnregisterReminder(reminder);
+        // The end is stored; the reminder is cleanup. Its service may briefly route to a silo that just died (its
+        // range of the ring): that must not turn a finished job into "storage trouble". Left in place, the reminder
+        // fires once more, finds the job final and removes itself (ReceiveReminder).
+        try
+        {
+            if (await this.GetReminder(ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogReminderLeft(logger, job.State.Spec?.JobId ?? "?", e.Message);
+        }
     }
 
     /// <summary>No eval split (eval fraction 0, or too few records) evaluates to NaN: the status says "not measured"

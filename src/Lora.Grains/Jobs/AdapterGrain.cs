@@ -163,6 +163,9 @@ public sealed partial class AdapterGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} paused by a storage error, resumes from its last stored checkpoint: {Error}")]
     private static partial void LogStorageTrouble(ILogger logger, string jobId, string error);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended; its reminder is removed when it next fires ({Reason})")]
+    private static partial void LogReminderLeft(ILogger logger, string jobId, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ended {State}: {Error}")]
     private static partial void LogEnded(ILogger logger, string jobId, JobState state, string? error);
 }
