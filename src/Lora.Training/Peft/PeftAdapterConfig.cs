@@ -78,6 +78,7 @@ internal static class PeftAdapterConfig
                      "target_parameters", "loftq_config" })
             if (!IsEmpty(key)) throw new InvalidDataException(Bad($"'{key}' = {root[key]!.ToJsonString()} is not supported (must be empty)."));
         if (Get("lora_bias", false)) throw new InvalidDataException(Bad("lora_bias = true is not supported (LoRA B without bias)."));
+        if (Get("use_qalora", false)) throw new InvalidDataException(Bad("use_qalora = true is not supported (it pools the LoRA input for a quantised base)."));
 
         var init = ParseInit(root["init_lora_weights"], source);
 

@@ -138,6 +138,7 @@ public sealed class PeftAdapterFilesTests
         Assert.Contains("init_lora_weights = \"pissa\" is not supported", Error(pair, config.Replace("}", ",\"init_lora_weights\":\"pissa\"}")));
         Assert.Contains("init_lora_weights = \"olora\"", Error(pair, config.Replace("}", ",\"init_lora_weights\":\"olora\"}")));
         Assert.Contains("lora_bias = true", Error(pair, config.Replace("}", ",\"lora_bias\":true}")));
+        Assert.Contains("use_qalora = true", Error(pair, config.Replace("}", ",\"use_qalora\":true}")));
         Assert.Contains("'layer_replication'", Error(pair, config.Replace("}", ",\"layer_replication\":[[0,2],[1,2]]}")));
         Assert.Contains("'loftq_config'", Error(pair, config.Replace("}", ",\"loftq_config\":{\"loftq_bits\":4}}")));
         using var ok = PeftAdapterFiles.FromBytes(SafetensorsFile.ToBytes(pair),
