@@ -159,23 +159,25 @@ public sealed partial class AdapterGrain
         job.State.UpdatedAt = DateTimeOffset.UtcNow;
         job.State.Dataset = "";
         await job.WriteStateAsync();
-        // A finished job never reads its data again (the hash still recognises a repeated submission). If the silo
-        // dies before this, the reminder (unregistered below, after it) fires and drops the dataset.
-        if (dataset.RecordExists) await dataset.ClearStateAsync();
+        // The end is stored: count it now, whatever the cleanup below meets.
         host.Metrics.RecordJobState(this.GetPrimaryKeyString(), state);
         if (state == JobState.Failed) host.Metrics.RecordFailure(error);
         if (state == JobState.Completed) host.Metrics.RecordCompleted();
         if (state != JobState.Completed) LogEnded(logger, job.State.Spec?.JobId ?? "?", state, error);
-        // The end is stored; the reminder is cleanup. Its service may briefly route to a silo that just died (its
-        // range of the ring): that must not turn a finished job into "storage trouble". Left in place, the reminder
-        // fires once more, finds the job final and removes itself (ReceiveReminder).
+        // Cleanup, best-effort: a finished job never reads its data again (the hash still recognises a repeated
+        // submission), and the reminder has nothing left to resume. Either may meet a storage hiccup or a reminder
+        // service still routing to a silo that just died; that must not turn a finished job into "storage trouble".
+        // The dataset goes first, so whatever is left, the reminder is too: its next tick, on a fresh activation,
+        // finds the job final and removes both (ReceiveReminder).
         try
         {
+            if (dataset.RecordExists) await dataset.ClearStateAsync();
             if (await this.GetReminder(ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogReminderLeft(logger, job.State.Spec?.JobId ?? "?", e.Message);
+            LogCleanupLeft(logger, job.State.Spec?.JobId ?? "?", e.Message);
+            DeactivateOnIdle();   // in-memory ETags may be stale now; the next tick reads storage afresh
         }
     }
 

@@ -52,12 +52,19 @@ public sealed partial class AdapterGrain(
     /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        host.Metrics.ForgetJob(this.GetPrimaryKeyString());
-        if (_loop is not { IsCompleted: false } loop) return;
-        _deactivating = true;
-        if (_suspend is not null) await _suspend.CancelAsync();
-        try { await loop.WaitAsync(cancellationToken); }
-        catch (OperationCanceledException) { LogSuspendTimedOut(logger, AdapterKeys.JobIdOf(this.GetPrimaryKeyString()), reason.Description); }
+        try
+        {
+            if (_loop is not { IsCompleted: false } loop) return;
+            _deactivating = true;
+            if (_suspend is not null) await _suspend.CancelAsync();
+            try { await loop.WaitAsync(cancellationToken); }
+            catch (OperationCanceledException) { LogSuspendTimedOut(logger, AdapterKeys.JobIdOf(this.GetPrimaryKeyString()), reason.Description); }
+        }
+        finally
+        {
+            // After the loop's last word (it may still finish the job while we wait): the job leaves this silo's gauge.
+            host.Metrics.ForgetJob(this.GetPrimaryKeyString());
+        }
     }
 
     public Task UploadDatasetChunk(int index, int total, string text)
@@ -163,8 +170,8 @@ public sealed partial class AdapterGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} paused by a storage error, resumes from its last stored checkpoint: {Error}")]
     private static partial void LogStorageTrouble(ILogger logger, string jobId, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended; its reminder is removed when it next fires ({Reason})")]
-    private static partial void LogReminderLeft(ILogger logger, string jobId, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended; its dataset and reminder are removed when the reminder next fires ({Reason})")]
+    private static partial void LogCleanupLeft(ILogger logger, string jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ended {State}: {Error}")]
     private static partial void LogEnded(ILogger logger, string jobId, JobState state, string? error);

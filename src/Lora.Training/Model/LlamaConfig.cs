@@ -90,6 +90,11 @@ public sealed record LlamaConfig
             try { return node.GetValue<double>(); }
             catch (Exception) { throw new InvalidDataException($"{source}: field '{key}' must be a number (got {node.ToJsonString()})."); }
         }
+        double NumberIn(JsonNode node, string key)
+        {
+            try { return node.GetValue<double>(); }
+            catch (Exception) { throw new InvalidDataException($"{source}: field '{key}' must be a number (got {node.ToJsonString()})."); }
+        }
         int? OptionalInt(string key) => root[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
 
         RejectUnsupported(root, source);
@@ -104,8 +109,10 @@ public sealed record LlamaConfig
             NumKeyValueHeads = Int("num_key_value_heads", heads),
             MaxPositionEmbeddings = Int("max_position_embeddings", 2048),
             RmsNormEps = Double("rms_norm_eps", 1e-6),
-            RopeTheta = Double("rope_theta", 10000.0),
-            RopeScaling = RopeScaling.FromJson(root["rope_scaling"], source),
+            // transformers v5 moves both into "rope_parameters" ({"rope_type", "rope_theta", "factor", …}).
+            RopeTheta = root["rope_parameters"] is JsonObject rope && rope["rope_theta"] is { } theta
+                ? NumberIn(theta, "rope_parameters.rope_theta") : Double("rope_theta", 10000.0),
+            RopeScaling = RopeScaling.FromJson(root["rope_parameters"] ?? root["rope_scaling"], source),
             TieWordEmbeddings = root["tie_word_embeddings"]?.GetValue<bool>() ?? false,
             ModelType = root["model_type"]?.GetValue<string>() ?? "llama",
             AttentionBias = root["attention_bias"]?.GetValue<bool>() ?? (root["model_type"]?.GetValue<string>() == "qwen2"),

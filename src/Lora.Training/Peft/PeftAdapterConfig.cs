@@ -96,7 +96,8 @@ internal static class PeftAdapterConfig
     }
 
     /// <summary>
-    /// true/false and "gaussian" only start A differently, so the trained factors mean the same. PiSSA, OLoRA, CorDA,
+    /// true/false, "gaussian", "orthogonal" and "eva" only start A and B differently, so the trained factors mean
+    /// the same (EVA's per-module ranks arrive as rank_pattern, refused above). PiSSA, OLoRA, CorDA,
     /// LoftQ and the like also rewrite the base weight when PEFT loads the adapter (W − s·B₀A₀ or a quantised W):
     /// added to the original W here, the adapter would compute something else, so those are refused by name.
     /// </summary>
@@ -105,8 +106,10 @@ internal static class PeftAdapterConfig
         null => LoraSettings.KaimingUniform,
         JsonValue v when v.TryGetValue<bool>(out _) => LoraSettings.KaimingUniform,
         JsonValue v when v.TryGetValue<string>(out var s) && s == LoraSettings.Gaussian => LoraSettings.Gaussian,
+        // Other starting points that leave W as it is: the trained factors are plain LoRA.
+        JsonValue v when v.TryGetValue<string>(out var s) && s is "orthogonal" or "eva" => LoraSettings.KaimingUniform,
         _ => throw new InvalidDataException($"{source}: init_lora_weights = {node.ToJsonString()} is not supported "
-            + "(only true, false or \"gaussian\": other initialisations such as PiSSA, OLoRA or LoftQ change the base weights PEFT applies the adapter to)."),
+            + "(only true, false, \"gaussian\", \"orthogonal\" or \"eva\": other initialisations such as PiSSA, OLoRA or LoftQ change the base weights PEFT applies the adapter to)."),
     };
 
     private static IReadOnlyList<string> ParseTargets(JsonNode? node, string source)

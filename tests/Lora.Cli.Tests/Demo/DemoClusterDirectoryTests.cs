@@ -27,5 +27,20 @@ public sealed class DemoClusterDirectoryTests : IDisposable
         Assert.Equal(["notes.txt"], Directory.GetFiles(cluster).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public void An_empty_folder_or_one_an_earlier_demo_left_without_the_marker_is_cleared()
+    {
+        var empty = Path.Combine(_root, "empty");
+        Directory.CreateDirectory(empty);
+        DemoClusterDirectory.Reset(empty);
+        Assert.True(File.Exists(Path.Combine(empty, DemoClusterDirectory.MarkerFile)));
+
+        var earlier = Path.Combine(_root, "earlier");   // what demos before the marker wrote: only file job storage
+        Directory.CreateDirectory(Path.Combine(earlier, "grains", "adapter"));
+        File.WriteAllText(Path.Combine(earlier, "grains", "adapter", "job.bin"), "x");
+        DemoClusterDirectory.Reset(earlier);
+        Assert.False(Directory.Exists(Path.Combine(earlier, "grains")));
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }

@@ -62,4 +62,37 @@ public sealed class RopeScalingTests
         var ids = arange(24, dtype: ScalarType.Int64).remainder(config.VocabSize).view(1, 24);
         Assert.True(Tiny.MaxAbsDiff(scaled.Forward(ids), plain.Forward(ids)) > 1e-4, "rope_scaling changed nothing");
     }
+
+    [Fact]
+    public void A_transformers_v5_config_carries_theta_and_scaling_in_rope_parameters()
+    {
+        var config = LlamaConfig.FromJson("""
+            {"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,
+             "rope_parameters":{"rope_type":"llama3","rope_theta":500000.0,"factor":8.0,"low_freq_factor":1.0,
+                                "high_freq_factor":4.0,"original_max_position_embeddings":8192}}
+            """);
+        Assert.Equal(500000, config.RopeTheta);
+        Assert.Equal(Llama31, config.RopeScaling);
+        var plain = LlamaConfig.FromJson("""
+            {"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,
+             "rope_parameters":{"rope_type":"default","rope_theta":1000000.0}}
+            """);
+        Assert.Equal(1000000, plain.RopeTheta);
+        Assert.Null(plain.RopeScaling);
+    }
+
+    [Fact]
+    public void The_rotary_table_grows_with_the_sequence_and_gives_what_a_fresh_table_gives()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        var x = randn(1, 2, 1500, 16);
+        using var grown = new RotaryEmbedding(16, 10000, 4096);
+        grown.Apply(x.narrow(2, 0, 8));                 // builds the smallest table first
+        var afterGrowth = grown.Apply(x);               // needs 1500 positions: grows
+        using var fresh = new RotaryEmbedding(16, 10000, 4096);
+        Assert.True(Tiny.BitEqual(fresh.Apply(x), afterGrowth));
+        using var short_ = new RotaryEmbedding(16, 10000, 1000);
+        Assert.ThrowsAny<Exception>(() => short_.Apply(x));   // never past the model's context
+    }
 }

@@ -144,6 +144,8 @@ public sealed class PeftAdapterFilesTests
         using var ok = PeftAdapterFiles.FromBytes(SafetensorsFile.ToBytes(pair),
             config.Replace("}", ",\"init_lora_weights\":false,\"lora_bias\":false,\"layer_replication\":null,\"loftq_config\":{}}"));
         Assert.Single(ok.Pairs);
+        using var orthogonal = PeftAdapterFiles.FromBytes(SafetensorsFile.ToBytes(pair), config.Replace("}", ",\"init_lora_weights\":\"orthogonal\"}"));
+        Assert.Single(orthogonal.Pairs);   // a different start, the same W: plain LoRA once trained
     }
 
     [Fact]

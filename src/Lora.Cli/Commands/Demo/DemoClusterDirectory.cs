@@ -17,7 +17,7 @@ public static class DemoClusterDirectory
         // never be resumed; clearing it lets job ids stay short and readable ("upper-1") run after run.
         if (Directory.Exists(clusterDir))
         {
-            if (!File.Exists(Path.Combine(clusterDir, MarkerFile)))
+            if (!MadeByTheDemo(clusterDir))
                 throw new CliException($"--out: '{clusterDir}' exists and was not created by `lora demo` (no {MarkerFile} file); "
                     + "the demo would replace it, so choose another --out or remove that folder yourself.");
             Directory.Delete(clusterDir, recursive: true);
@@ -27,4 +27,10 @@ public static class DemoClusterDirectory
         Directory.CreateDirectory(clusterDir);
         File.WriteAllText(Path.Combine(clusterDir, MarkerFile), "Created by `lora demo`, which deletes this folder on its next run.\n");
     }
+
+    /// <summary>The marker; or, from demos before it, a folder holding nothing but the file job storage ("grains");
+    /// or nothing at all.</summary>
+    private static bool MadeByTheDemo(string clusterDir) =>
+        File.Exists(Path.Combine(clusterDir, MarkerFile))
+        || Directory.EnumerateFileSystemEntries(clusterDir).All(e => Path.GetFileName(e) == "grains" && Directory.Exists(e));
 }
