@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Lora.Grains.Hosting;
 
 /// <summary>
-/// Tells whether a TCP port can be listened on, binding without address reuse. Orleans' listeners reuse ports, so
+/// Tells whether a TCP port can be listened on, binding without port reuse. Orleans' listeners reuse ports, so
 /// a second silo started on a taken port would come up beside the first and clients would reach either one at
 /// random; probing first turns that into an error that names the option.
 /// </summary>

@@ -88,13 +88,14 @@ public static class MergedModelExport
     {
         var config = HfCheckpointReader.ReadConfig(baseDir);
         PeftAdapterFiles.ValidateAgainst(adapter, config);
+        var storage = dtype ?? StorageDtype(config);
         var stateDict = HfCheckpointReader.ReadStateDict(baseDir);
         try
         {
             var merged = Merge(stateDict, adapter);
             try
             {
-                HfModelDirectoryWriter.Write(outDir, config, merged.Select(kv => (kv.Key, kv.Value)), dtype ?? StorageDtype(config), maxShardBytes);
+                HfModelDirectoryWriter.Write(outDir, config, merged.Select(kv => (kv.Key, kv.Value)), storage, maxShardBytes);
             }
             finally
             {
@@ -105,7 +106,7 @@ public static class MergedModelExport
         {
             foreach (var t in stateDict.Values) t.Dispose();
         }
-        KeepBaseConfig(baseDir, outDir);
+        KeepBaseConfig(baseDir, outDir, storage);
         foreach (var name in CopiedFileNames.Where(n => File.Exists(Path.Combine(baseDir, n))))
             File.Copy(Path.Combine(baseDir, name), Path.Combine(outDir, name), overwrite: true);
     }
@@ -120,11 +121,9 @@ public static class MergedModelExport
     /// (list-valued eos_token_id, rope_scaling, architectures, anything this engine does not model), with only the
     /// storage dtype changed; rewriting it from <see cref="LlamaConfig"/> would drop what that record does not hold.
     /// </summary>
-    private static void KeepBaseConfig(string baseDir, string outDir)
+    private static void KeepBaseConfig(string baseDir, string outDir, string dtype)
     {
-        var written = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, HfCheckpointReader.ConfigFile)))!;
         var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(baseDir, HfCheckpointReader.ConfigFile)))!.AsObject();
-        var dtype = written["torch_dtype"]!.GetValue<string>();
         config["torch_dtype"] = dtype;
         if (config.ContainsKey("dtype")) config["dtype"] = dtype;
         AtomicFile.WriteAllText(Path.Combine(outDir, HfCheckpointReader.ConfigFile),

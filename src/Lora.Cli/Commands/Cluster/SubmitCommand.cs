@@ -51,12 +51,12 @@ public static class SubmitCommand
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                return ClusterRunner.Fail(ClusterRunner.MessageOf(e));
+                return ClusterRunner.Fail(parse.InvocationConfiguration.Error, ClusterRunner.MessageOf(e));
             }
             return await ClusterRunner.RunAsync(parse, async (client, token) =>
             {
                 var status = await client.StartTrainingAsync(spec, dataset, token);
-                if (status.DatasetWarning is { } warning) Console.Error.WriteLine($"warning: {warning}");
+                if (status.DatasetWarning is { } warning) parse.InvocationConfiguration.Error.WriteLine($"warning: {warning}");
                 if (parse.GetValue(Json)) ClusterJson.Print(new { jobId = status.JobId, baseModel = status.BaseModel, state = status.State });
                 else Console.Out.WriteLine(status.JobId);
                 return 0;

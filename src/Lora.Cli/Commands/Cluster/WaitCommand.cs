@@ -24,7 +24,7 @@ public static class WaitCommand
             var statuses = await client.WaitAsync(parse.GetValue(jobs)!, Timeout(seconds), token);
             if (parse.GetValue(json)) ClusterJson.Print(statuses);
             else AnsiConsole.Write(StatusTables.Jobs(statuses));
-            return JobOutcome.Problem(statuses, seconds) is { } problem ? ClusterRunner.Fail(problem) : 0;
+            return JobOutcome.Problem(statuses, seconds) is { } problem ? ClusterRunner.Fail(parse.InvocationConfiguration.Error, problem) : 0;
         }, ct));
         return command;
     }

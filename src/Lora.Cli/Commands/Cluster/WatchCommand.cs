@@ -29,7 +29,7 @@ public static class WatchCommand
                     var bars = initial.Select(s => ctx.AddTask(Describe(s), maxValue: Math.Max(1, s.TotalSteps))).ToArray();
                     await Task.WhenAll(ids.Select((id, i) => FollowAsync(client, id, initial[i], bars[i], r => finals[i] = r, token)));
                 });
-            return JobOutcome.Problem(finals) is { } problem ? ClusterRunner.Fail(problem) : 0;
+            return JobOutcome.Problem(finals) is { } problem ? ClusterRunner.Fail(parse.InvocationConfiguration.Error, problem) : 0;
         }, ct));
         return command;
     }
