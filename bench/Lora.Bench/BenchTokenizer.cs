@@ -9,6 +9,7 @@ public sealed class BenchTokenizer(int vocabSize) : ITextTokenizer
     public int VocabSize => vocabSize;
     public int? BosId => null;
     public int? EosId => null;
+    public int? PrependedBosId => null;
     public int PadId => 0;
     public int[] Encode(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
     public string Decode(IEnumerable<int> ids) => string.Join(" ", ids);

@@ -3,7 +3,8 @@ namespace Lora.Training.Checkpoints;
 /// <summary>
 /// Writes a file so that readers see either the old complete file or the new complete one, never a torn one:
 /// the content goes to a fresh temp file in the same directory (same file system, so the move is a rename),
-/// is flushed to disk, then replaces the target. A fresh file also means no stale tail from a longer old file.
+/// is flushed to disk, then replaces the target, and the directory is flushed so the rename survives a power loss.
+/// A fresh file also means no stale tail from a longer old file.
 /// </summary>
 internal static class AtomicFile
 {
@@ -12,7 +13,8 @@ internal static class AtomicFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        StagingLeftovers.Clean(dir, Path.GetFileName(full));
+        var temp = Path.Combine(dir, StagingLeftovers.TempFile(Path.GetFileName(full)));
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
@@ -21,6 +23,7 @@ internal static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
+            FileSystemSync.Flush(dir);
         }
         finally
         {

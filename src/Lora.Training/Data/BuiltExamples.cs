@@ -1,8 +1,8 @@
 namespace Lora.Training.Data;
 
 /// <summary>
-/// The result of <see cref="ExampleBuilder.Build"/>, with counts worth reporting to the user. Prompt/completion
-/// records: <see cref="PromptCompletionRecords"/> read, of which <see cref="TruncatedPromptCompletion"/> were longer
+/// The result of <see cref="ExampleBuilder.Build(JsonlDataset, Tokenization.ITextTokenizer, int, int?)"/>, with
+/// counts worth reporting to the user. Prompt/completion records: <see cref="PromptCompletionRecords"/> read, of which <see cref="TruncatedPromptCompletion"/> were longer
 /// than a sequence and cut, and of those <see cref="DroppedNoLossTokens"/> lost every completion token and were dropped.
 /// </summary>
 public sealed record BuiltExamples(

@@ -4,9 +4,9 @@ namespace Lora.Training.Data;
 
 /// <summary>
 /// Turns dataset records into fixed-length training examples for a tokenizer and sequence length T.
-/// Text records are packed (bos? + text + eos, concatenated, cut into windows of T+1 tokens), pre-tokenized
-/// records likewise but exactly as given; each prompt/completion record is one example with the loss masked on
-/// prompt targets.
+/// Text records are packed (bos where the tokenizer adds one + text + eos, concatenated, cut into windows of T+1
+/// tokens), pre-tokenized records likewise but exactly as given; each prompt/completion record is one example with
+/// the loss masked on prompt targets.
 /// Packed windows come first, then prompt/completion examples, each in record order.
 /// </summary>
 public static class ExampleBuilder
@@ -19,6 +19,22 @@ public static class ExampleBuilder
         int? modelVocabSize = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        var built = Build(dataset.Records, dataset.Source, tokenizer, sequenceLength, modelVocabSize);
+        RequireExamples(built, dataset.Source, sequenceLength);
+        return built;
+    }
+
+    internal static void RequireExamples(BuiltExamples built, string source, int sequenceLength)
+    {
+        if (built.Examples.Count == 0)
+            throw new DatasetFormatException(source, null,
+                $"no training examples: {built.DroppedNoLossTokens} prompt/completion record(s) had no completion tokens within {sequenceLength + 1} tokens");
+    }
+
+    /// <summary>As <see cref="Build(JsonlDataset, ITextTokenizer, int, int?)"/> for some of a dataset's records; may build none.</summary>
+    internal static BuiltExamples Build(IEnumerable<DatasetRecord> records, string source, ITextTokenizer tokenizer,
+        int sequenceLength, int? modelVocabSize)
+    {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentOutOfRangeException.ThrowIfLessThan(sequenceLength, 1);
         var vocab = modelVocabSize ?? tokenizer.VocabSize;
@@ -26,24 +42,24 @@ public static class ExampleBuilder
         var examples = new List<TrainingExample>();
         var packed = new List<int>();
         var promptCompletion = new List<TrainingExample>();
-        int records = 0, truncated = 0, dropped = 0;
-        foreach (var record in dataset.Records)
+        int promptRecords = 0, truncated = 0, dropped = 0;
+        foreach (var record in records)
         {
             if (record.IsTokenIds)
             {
-                packed.AddRange(Checked(record.TokenIds!, record, dataset, vocab));
+                packed.AddRange(Checked(record.TokenIds!, record, source, vocab));
                 continue;
             }
             if (record.IsText)
             {
-                packed.AddRange(Checked(WithSpecials(tokenizer, [], tokenizer.Encode(record.Text!)), record, dataset, vocab));
+                packed.AddRange(Checked(WithSpecials(tokenizer, [], tokenizer.Encode(record.Text!)), record, source, vocab));
                 continue;
             }
-            records++;
+            promptRecords++;
             var prompt = tokenizer.Encode(record.Prompt!);
             var completion = tokenizer.Encode(record.Completion!);
-            var tokens = Checked(WithSpecials(tokenizer, prompt, completion), record, dataset, vocab);
-            var promptLength = prompt.Length + (tokenizer.BosId is null ? 0 : 1);
+            var tokens = Checked(WithSpecials(tokenizer, prompt, completion), record, source, vocab);
+            var promptLength = prompt.Length + (tokenizer.PrependedBosId is null ? 0 : 1);
             if (tokens.Length > sequenceLength + 1) truncated++;
             var example = Masked(tokens.AsSpan(0, Math.Min(tokens.Length, sequenceLength + 1)), promptLength);
             if (example is null || example.LossTokens == 0) dropped++;
@@ -52,29 +68,26 @@ public static class ExampleBuilder
 
         var packedCount = Pack(packed, sequenceLength, examples);
         examples.AddRange(promptCompletion);
-        if (examples.Count == 0)
-            throw new DatasetFormatException(dataset.Source, null,
-                $"no training examples: {dropped} prompt/completion record(s) had no completion tokens within {sequenceLength + 1} tokens");
-        return new BuiltExamples(examples, packedCount, records, truncated, dropped);
+        return new BuiltExamples(examples, packedCount, promptRecords, truncated, dropped);
     }
 
     /// <summary>bos? + first + second + eos?.</summary>
     private static int[] WithSpecials(ITextTokenizer tokenizer, int[] first, int[] second)
     {
         var tokens = new List<int>(first.Length + second.Length + 2);
-        if (tokenizer.BosId is { } bos) tokens.Add(bos);
+        if (tokenizer.PrependedBosId is { } bos) tokens.Add(bos);
         tokens.AddRange(first);
         tokens.AddRange(second);
         if (tokenizer.EosId is { } eos) tokens.Add(eos);
         return [.. tokens];
     }
 
-    private static int[] Checked(int[] tokens, DatasetRecord record, JsonlDataset dataset, int vocab)
+    private static int[] Checked(int[] tokens, DatasetRecord record, string source, int vocab)
     {
         foreach (var id in tokens)
         {
             if (id < 0 || id >= vocab)
-                throw new DatasetFormatException(dataset.Source, record.Line,
+                throw new DatasetFormatException(source, record.Line,
                     $"token id {id} is outside the model's vocabulary (size {vocab})");
         }
         return tokens;

@@ -32,14 +32,45 @@ public sealed class JsonlDataset
             using var reader = new StreamReader(path, StrictUtf8, detectEncodingFromByteOrderMarks: true);
             return Read(reader, path, options ?? JsonlOptions.Default);
         }
-        catch (DecoderFallbackException e)
+        catch (DecoderFallbackException)
         {
-            throw new DatasetFormatException(path, null, $"not valid UTF-8 (byte {e.Index} of a read block): save the file as UTF-8");
+            throw new DatasetFormatException(path, FirstLineNotUtf8(path), "not valid UTF-8: save the file as UTF-8");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new DatasetFormatException(path, null, $"cannot read dataset: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The 1-based line holding the first invalid UTF-8 sequence. The reader decodes blocks ahead of the line it
+    /// returns, so its error cannot say where; this second pass decodes line by line ('\n' never occurs inside a
+    /// UTF-8 sequence, so lines can be cut on bytes).
+    /// </summary>
+    private static int? FirstLineNotUtf8(string path)
+    {
+        var decoder = StrictUtf8.GetDecoder();
+        var bytes = new byte[1 << 16];
+        var chars = new char[bytes.Length + 4];   // room for a sequence begun in the previous block
+        using var stream = File.OpenRead(path);
+        var line = 1;
+        int read;
+        while ((read = stream.Read(bytes)) > 0)
+        {
+            for (var start = 0; start < read;)
+            {
+                var end = Array.IndexOf(bytes, (byte)'\n', start, read - start);
+                var lineEnds = end >= 0;
+                try { decoder.GetChars(bytes.AsSpan(start, (lineEnds ? end : read) - start), chars, flush: lineEnds); }
+                catch (DecoderFallbackException) { return line; }
+                if (!lineEnds) break;
+                line++;
+                start = end + 1;
+            }
+        }
+        try { decoder.GetChars([], chars, flush: true); }
+        catch (DecoderFallbackException) { return line; }
+        return null;
     }
 
     /// <summary>Parses JSONL held in memory; <paramref name="sourceName"/> prefixes error messages.</summary>

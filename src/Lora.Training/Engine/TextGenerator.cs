@@ -16,9 +16,9 @@ public static class TextGenerator
         if (maxNewTokens < 0) throw new ArgumentException($"max_new_tokens must be >= 0 (got {maxNewTokens}).");
         if (!double.IsFinite(temperature) || temperature < 0) throw new ArgumentException($"temperature must be >= 0 (got {temperature}).");
         var ids = new List<long>();
-        if (tokenizer.BosId is { } bos) ids.Add(bos);
+        if (tokenizer.PrependedBosId is { } bos) ids.Add(bos);
         ids.AddRange(tokenizer.Encode(prompt).Select(i => (long)i));
-        if (ids.Count == 0) throw new ArgumentException("prompt is empty and the tokenizer has no BOS token to start from.");
+        if (ids.Count == 0) throw new ArgumentException("prompt is empty and the tokenizer adds no BOS token to start from.");
         if (ids.Count >= model.Config.MaxPositionEmbeddings)
             throw new ArgumentException($"prompt of {ids.Count} tokens leaves no room in the model's context of {model.Config.MaxPositionEmbeddings}.");
 

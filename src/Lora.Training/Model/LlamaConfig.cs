@@ -71,9 +71,11 @@ public sealed record LlamaConfig
 
     public static LlamaConfig FromJson(string json, string source = "config.json")
     {
-        JsonNode root;
-        try { root = JsonNode.Parse(json) ?? throw new JsonException("empty document"); }
+        JsonNode? parsed;
+        try { parsed = JsonNode.Parse(json) ?? throw new JsonException("empty document"); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON: {e.Message}"); }
+        if (parsed is not JsonObject root)
+            throw new InvalidDataException($"{source}: expected a JSON object of config fields (got {parsed.ToJsonString()}).");
 
         int Int(string key, int? fallback = null)
         {
@@ -96,9 +98,19 @@ public sealed record LlamaConfig
             catch (Exception) { throw new InvalidDataException($"{source}: field '{key}' must be a number (got {node.ToJsonString()})."); }
         }
         int? OptionalInt(string key) => root[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
+        T Typed<T>(string key, T fallback, string kind)
+        {
+            var node = root[key];
+            if (node is null) return fallback;
+            return node is JsonValue v && v.TryGetValue<T>(out var value) ? value
+                : throw new InvalidDataException($"{source}: field '{key}' must be {kind} (got {node.ToJsonString()}).");
+        }
+        bool Bool(string key, bool fallback) => Typed(key, fallback, "true or false");
+        string Text(string key, string fallback) => Typed(key, fallback, "a string");
 
         RejectUnsupported(root, source);
         var heads = Int("num_attention_heads");
+        var modelType = Text("model_type", "llama");
         var config = new LlamaConfig
         {
             VocabSize = Int("vocab_size"),
@@ -113,13 +125,13 @@ public sealed record LlamaConfig
             RopeTheta = root["rope_parameters"] is JsonObject rope && rope["rope_theta"] is { } theta
                 ? NumberIn(theta, "rope_parameters.rope_theta") : Double("rope_theta", 10000.0),
             RopeScaling = RopeScaling.FromJson(root["rope_parameters"] ?? root["rope_scaling"], source),
-            TieWordEmbeddings = root["tie_word_embeddings"]?.GetValue<bool>() ?? false,
-            ModelType = root["model_type"]?.GetValue<string>() ?? "llama",
-            AttentionBias = root["attention_bias"]?.GetValue<bool>() ?? (root["model_type"]?.GetValue<string>() == "qwen2"),
+            TieWordEmbeddings = Bool("tie_word_embeddings", false),
+            ModelType = modelType,
+            AttentionBias = Bool("attention_bias", modelType == "qwen2"),
             BosTokenId = OptionalInt("bos_token_id"),
             EosTokenId = OptionalInt("eos_token_id"),
             // transformers ≥ 4.56 writes "dtype"; earlier versions "torch_dtype".
-            TorchDtype = (root["torch_dtype"] ?? root["dtype"])?.GetValue<string>() ?? "float32",
+            TorchDtype = root["torch_dtype"] is null ? Text("dtype", "float32") : Text("torch_dtype", "float32"),
         };
         try { return config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}"); }

@@ -51,38 +51,25 @@ public static class MergedModelExport
 
     /// <summary>
     /// Writes base + adapter as a merged HuggingFace model directory: weights with every targeted W replaced by
-    /// W + scaling·B·A, config.json, and the base's tokenizer files copied alongside. Everything is built in a staging
-    /// folder beside <paramref name="outDir"/> and only then moved in, config.json last, so a failed merge or write
-    /// leaves the output as it was; other files in <paramref name="outDir"/> are kept, old weight files replaced.
+    /// W + scaling·B·A, config.json, and the base's tokenizer files copied alongside. The directory is replaced as a
+    /// whole (<see cref="DirectorySwap"/>), so a failed merge or write leaves the output as it was and a crash never
+    /// leaves new shards beside old ones; files of an existing <paramref name="outDir"/> other than weights are kept.
     /// Writing over the base model itself is refused: it would destroy the base while reading it.
     /// </summary>
     public static void ExportDirectory(string baseDir, AdapterWeights adapter, string outDir, string? dtype = null,
-        long maxShardBytes = Checkpoints.ShardPlan.DefaultMaxShardBytes)
+        long maxShardBytes = ShardPlan.DefaultMaxShardBytes)
     {
         // By real path: an output that is (or runs through) a link to the base would overwrite the base's weights.
-        if (Checkpoints.RealPath.SameFolder(baseDir, outDir))
+        if (RealPath.SameFolder(baseDir, outDir))
             throw new ArgumentException($"'{outDir}' is the base model's own directory (--model '{baseDir}', both resolve to "
-                + $"'{Checkpoints.RealPath.Of(baseDir)}'): choose another output directory.");
-        var target = Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar);
-        var staging = $"{target}.partial-{Guid.NewGuid():N}";
-        try
-        {
-            WriteDirectory(baseDir, adapter, staging, dtype, maxShardBytes);
-            Directory.CreateDirectory(target);
-            var written = Directory.GetFiles(staging).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
-            foreach (var stale in Directory.GetFiles(target).Where(f => IsWeightFile(Path.GetFileName(f)) && !written.Contains(Path.GetFileName(f))))
-                File.Delete(stale);   // shards of an earlier export that this one does not have would be read with it
-            foreach (var name in written.OrderBy(n => n == "config.json"))   // config last: it makes the folder a model
-                File.Move(Path.Combine(staging, name!), Path.Combine(target, name!), overwrite: true);
-        }
-        finally
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        }
+                + $"'{RealPath.Of(baseDir)}'): choose another output directory.");
+        // Old weight files are not carried over: shards of an earlier export would be read with the new ones.
+        DirectorySwap.Replace(outDir, staging => WriteDirectory(baseDir, adapter, staging, dtype, maxShardBytes),
+            keepOld: name => !IsWeightFile(name));
     }
 
     private static bool IsWeightFile(string name) =>
-        name == HfCheckpointReader.WeightsFile || name == HfCheckpointReader.IndexFile || Checkpoints.ShardPlan.IsShardName(name);
+        name == HfCheckpointReader.WeightsFile || name == HfCheckpointReader.IndexFile || ShardPlan.IsShardName(name);
 
     private static void WriteDirectory(string baseDir, AdapterWeights adapter, string outDir, string? dtype, long maxShardBytes)
     {

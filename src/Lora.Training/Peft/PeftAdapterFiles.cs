@@ -49,35 +49,19 @@ public static partial class PeftAdapterFiles
     }
 
     /// <summary>
-    /// Writes an adapter received as bytes after checking it parses. A new directory appears whole (written as a
-    /// temp sibling, then renamed). Into an existing directory each file is replaced atomically, weights before
-    /// config, and <see cref="Load"/> rejects a config whose rank disagrees with the weights.
+    /// Writes an adapter received as bytes after checking it parses. The directory is replaced as a whole
+    /// (<see cref="DirectorySwap"/>): weights and config always come from the same adapter, even after a crash; other
+    /// files already in it are kept.
     /// </summary>
     public static void WriteToDirectory(string dir, byte[] safetensors, string configJson)
     {
         FromBytes(safetensors, configJson).Dispose(); // refuse to persist anything we could not load back
-        var full = Path.GetFullPath(dir.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         var configBytes = Encoding.UTF8.GetBytes(configJson);
-        if (Directory.Exists(full))
+        DirectorySwap.Replace(dir, staging =>
         {
-            AtomicFile.WriteAllBytes(Path.Combine(full, WeightsFile), safetensors);
-            AtomicFile.WriteAllBytes(Path.Combine(full, ConfigFile), configBytes);
-            return;
-        }
-        var parent = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            Directory.CreateDirectory(temp);
-            AtomicFile.WriteAllBytes(Path.Combine(temp, WeightsFile), safetensors);
-            AtomicFile.WriteAllBytes(Path.Combine(temp, ConfigFile), configBytes);
-            Directory.Move(temp, full);
-        }
-        finally
-        {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        }
+            AtomicFile.WriteAllBytes(Path.Combine(staging, WeightsFile), safetensors);
+            AtomicFile.WriteAllBytes(Path.Combine(staging, ConfigFile), configBytes);
+        }, keepOld: _ => true);
     }
 
     /// <summary>

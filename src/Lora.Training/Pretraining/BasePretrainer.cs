@@ -123,13 +123,13 @@ public sealed class BasePretrainer(LlamaForCausalLM model, PretrainSettings sett
         return (tensor(input, [b, t], device: model.Device), tensor(target, [b, t], device: model.Device));
     }
 
-    /// <summary>bos + bytes + eos per document, concatenated: the stream windows are cut from.</summary>
+    /// <summary>bos (where the tokenizer adds one) + bytes + eos per document, concatenated: the stream windows are cut from.</summary>
     public static int[] Tokenize(IEnumerable<string> documents, ITextTokenizer tokenizer)
     {
         var stream = new List<int>();
         foreach (var doc in documents)
         {
-            if (tokenizer.BosId is { } bos) stream.Add(bos);
+            if (tokenizer.PrependedBosId is { } bos) stream.Add(bos);
             stream.AddRange(tokenizer.Encode(doc));
             if (tokenizer.EosId is { } eos) stream.Add(eos);
         }

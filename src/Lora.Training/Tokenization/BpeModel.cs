@@ -17,16 +17,18 @@ internal sealed class BpeModel
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<(string Left, string Right), (int Rank, string Merged)> _merges;
     private readonly bool _ignoreMerges;
-    private readonly int? _unkId;
+    private readonly string? _unkToken;
+    private readonly bool _fuseUnk;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
 
     private BpeModel(Dictionary<string, int> vocab, Dictionary<(string, string), (int, string)> merges,
-        bool ignoreMerges, int? unkId)
+        bool ignoreMerges, string? unkToken, bool fuseUnk)
     {
         _vocab = vocab;
         _merges = merges;
         _ignoreMerges = ignoreMerges;
-        _unkId = unkId;
+        _unkToken = unkToken;
+        _fuseUnk = fuseUnk;
         IdToToken = new Dictionary<int, string>(vocab.Count);
         foreach (var (token, id) in vocab) IdToToken[id] = token;
     }
@@ -62,9 +64,10 @@ internal sealed class BpeModel
         }
 
         var ignoreMerges = model.TryGetProperty("ignore_merges", out var im) && im.ValueKind == JsonValueKind.True;
-        int? unkId = model.TryGetProperty("unk_token", out var unk) && unk.ValueKind == JsonValueKind.String
-            && vocab.TryGetValue(unk.GetString()!, out var u) ? u : null;
-        return new BpeModel(vocab, merges, ignoreMerges, unkId);
+        var unkToken = model.TryGetProperty("unk_token", out var unk) && unk.ValueKind == JsonValueKind.String
+            && vocab.ContainsKey(unk.GetString()!) ? unk.GetString() : null;
+        var fuseUnk = model.TryGetProperty("fuse_unk", out var fu) && fu.ValueKind == JsonValueKind.True;
+        return new BpeModel(vocab, merges, ignoreMerges, unkToken, fuseUnk);
     }
 
     /// <summary>Merges are "left right" strings in older files and ["left", "right"] pairs in newer ones.</summary>
@@ -93,9 +96,19 @@ internal sealed class BpeModel
     {
         if (_ignoreMerges && _vocab.TryGetValue(word, out var whole)) return [whole];
 
-        // Byte-level characters are all in the BMP, so each char starts as one symbol.
+        // Byte-level characters are all in the BMP, so each char starts as one symbol. As in HuggingFace, a char
+        // missing from the vocab becomes unk_token (consecutive ones fused with fuse_unk) or, without one, is dropped
+        // before merging; a complete byte alphabet never misses one.
         var symbols = new List<string>(word.Length);
-        foreach (var c in word) symbols.Add(c.ToString());
+        var previousUnknown = false;
+        foreach (var c in word)
+        {
+            var symbol = c.ToString();
+            var known = _vocab.ContainsKey(symbol);
+            if (known) symbols.Add(symbol);
+            else if (_unkToken is { } unk && !(_fuseUnk && previousUnknown)) symbols.Add(unk);
+            previousUnknown = !known;
+        }
 
         // Repeatedly merge the adjacent pair with the lowest rank, leftmost on ties: the order HuggingFace's
         // priority queue produces. Words are short, so the quadratic scan beats a heap here.
@@ -116,14 +129,7 @@ internal sealed class BpeModel
             symbols.RemoveAt(bestIndex + 1);
         }
 
-        var ids = new List<int>(symbols.Count);
-        foreach (var symbol in symbols)
-        {
-            if (_vocab.TryGetValue(symbol, out var id)) ids.Add(id);
-            else if (_unkId is { } unk) ids.Add(unk);
-            else throw new InvalidOperationException(
-                $"symbol '{symbol}' is not in the vocab and the tokenizer has no unk_token (incomplete byte alphabet?).");
-        }
-        return [.. ids];
+        // Every symbol is in the vocab: the initial ones were checked above, and merges produce vocab entries (Parse).
+        return [.. symbols.Select(symbol => _vocab[symbol])];
     }
 }

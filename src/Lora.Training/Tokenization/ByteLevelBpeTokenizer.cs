@@ -5,8 +5,8 @@ namespace Lora.Training.Tokenization;
 
 /// <summary>
 /// Byte-level BPE (GPT-2, Qwen2, Llama-3 family) read from a HuggingFace tokenizer.json.
-/// Immutable and thread-safe. Special-token ids are not in tokenizer.json itself; <see cref="TokenizerLoader"/>
-/// reads them from tokenizer_config.json and applies them with <see cref="WithSpecialTokens"/>.
+/// Immutable and thread-safe. Which tokens are bos/eos/pad is not in tokenizer.json itself;
+/// <see cref="TokenizerLoader"/> reads them from tokenizer_config.json and applies them with <see cref="WithSpecialTokens"/>.
 /// </summary>
 public sealed class ByteLevelBpeTokenizer : ITextTokenizer
 {
@@ -16,9 +16,10 @@ public sealed class ByteLevelBpeTokenizer : ITextTokenizer
     private readonly AddedTokenMatcher _matcher;
     private readonly Dictionary<int, AddedToken> _addedById;
     private readonly HashSet<int> _skipOnDecode;
+    private readonly bool _postProcessorAddsBos;
 
     private ByteLevelBpeTokenizer(BpeModel model, TextNormalizer normalizer, PreTokenizer preTokenizer,
-        IReadOnlyList<AddedToken> addedTokens, int? bosId, int? eosId, int padId)
+        IReadOnlyList<AddedToken> addedTokens, bool postProcessorAddsBos, int? bosId, int? eosId, int padId, bool addsBos)
     {
         _model = model;
         _normalizer = normalizer;
@@ -29,6 +30,8 @@ public sealed class ByteLevelBpeTokenizer : ITextTokenizer
         BosId = bosId;
         EosId = eosId;
         PadId = padId;
+        _postProcessorAddsBos = postProcessorAddsBos;
+        PrependedBosId = addsBos ? bosId : null;
         var maxVocabId = model.Vocab.Count == 0 ? -1 : model.Vocab.Values.Max();
         var maxAddedId = addedTokens.Count == 0 ? -1 : addedTokens.Max(t => t.Id);
         VocabSize = Math.Max(maxVocabId, maxAddedId) + 1;
@@ -41,6 +44,7 @@ public sealed class ByteLevelBpeTokenizer : ITextTokenizer
     public int? BosId { get; }
     public int? EosId { get; }
     public int PadId { get; }
+    public int? PrependedBosId { get; }
     public IReadOnlyList<AddedToken> AddedTokens { get; }
     public int MergeCount => _model.MergeCount;
 
@@ -69,16 +73,9 @@ public sealed class ByteLevelBpeTokenizer : ITextTokenizer
             var model = BpeModel.Parse(root.GetProperty("model"));
             var normalizer = TextNormalizer.Parse(Optional(root, "normalizer"));
             var preTokenizer = PreTokenizer.Parse(Optional(root, "pre_tokenizer"));
-            var added = new List<AddedToken>();
-            if (root.TryGetProperty("added_tokens", out var addedJson))
-            {
-                foreach (var t in addedJson.EnumerateArray())
-                {
-                    added.Add(new AddedToken(t.GetProperty("id").GetInt32(), t.GetProperty("content").GetString()!,
-                        t.TryGetProperty("special", out var s) && s.ValueKind == JsonValueKind.True));
-                }
-            }
-            return new ByteLevelBpeTokenizer(model, normalizer, preTokenizer, added, null, null, 0);
+            var added = ParseAddedTokens(root, sourceName);
+            var addsBos = PostProcessor.AddsLeadingSpecialToken(Optional(root, "post_processor"));
+            return new ByteLevelBpeTokenizer(model, normalizer, preTokenizer, added, addsBos, null, null, 0, false);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException
                                       or FormatException or NotSupportedException or ArgumentException)
@@ -87,15 +84,20 @@ public sealed class ByteLevelBpeTokenizer : ITextTokenizer
         }
     }
 
-    /// <summary>A copy with the given special-token ids (they must exist in the vocabulary).</summary>
-    public ByteLevelBpeTokenizer WithSpecialTokens(int? bosId, int? eosId, int padId)
+    /// <summary>
+    /// A copy with the given special-token ids (they must exist in the vocabulary). BOS is put before text when
+    /// <paramref name="addBosToken"/> says so (tokenizer_config.json's add_bos_token), else when tokenizer.json's
+    /// post_processor adds a leading special token.
+    /// </summary>
+    public ByteLevelBpeTokenizer WithSpecialTokens(int? bosId, int? eosId, int padId, bool? addBosToken = null)
     {
         foreach (var id in new[] { bosId, eosId, (int?)padId })
         {
             if (id is { } v && (v < 0 || v >= VocabSize))
                 throw new ArgumentOutOfRangeException(nameof(bosId), v, $"special token id outside the vocabulary (size {VocabSize}).");
         }
-        return new ByteLevelBpeTokenizer(_model, _normalizer, _preTokenizer, AddedTokens, bosId, eosId, padId);
+        return new ByteLevelBpeTokenizer(_model, _normalizer, _preTokenizer, AddedTokens, _postProcessorAddsBos, bosId, eosId, padId,
+            addBosToken ?? _postProcessorAddsBos);
     }
 
     /// <summary>The id of a vocabulary entry or added token, written in its tokenizer.json form.</summary>
@@ -159,6 +161,27 @@ public sealed class ByteLevelBpeTokenizer : ITextTokenizer
             return;
         }
     }
+
+    private static List<AddedToken> ParseAddedTokens(JsonElement root, string sourceName)
+    {
+        var added = new List<AddedToken>();
+        if (!root.TryGetProperty("added_tokens", out var list) || list.ValueKind == JsonValueKind.Null) return added;
+        if (list.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"{sourceName}: added_tokens must be an array (got {list.GetRawText()}).");
+        foreach (var (t, i) in list.EnumerateArray().Select((t, i) => (t, i)))
+        {
+            var id = t.ValueKind == JsonValueKind.Object && t.TryGetProperty("id", out var idJson) ? idJson : default;
+            var content = t.ValueKind == JsonValueKind.Object && t.TryGetProperty("content", out var c) ? c : default;
+            if (id.ValueKind != JsonValueKind.Number || !id.TryGetInt32(out var idValue) || idValue < 0)
+                throw new InvalidDataException($"{sourceName}: added_tokens[{i}].id must be a non-negative integer (got {Raw(id)}).");
+            if (content.ValueKind != JsonValueKind.String || content.GetString() is not { Length: > 0 } text)
+                throw new InvalidDataException($"{sourceName}: added_tokens[{i}].content must be a non-empty string (got {Raw(content)}).");
+            added.Add(new AddedToken(idValue, text, t.TryGetProperty("special", out var s) && s.ValueKind == JsonValueKind.True));
+        }
+        return added;
+    }
+
+    private static string Raw(JsonElement value) => value.ValueKind == JsonValueKind.Undefined ? "nothing" : value.GetRawText();
 
     private bool IsSpecialCandidate(int id) => _addedById.ContainsKey(id);
 

@@ -55,7 +55,7 @@ public static class TokenizerFiles
         w.WritePropertyName("pre_tokenizer");
         WriteByteLevelComponent(w, addPrefixSpace: false, trimOffsets: true);
         w.WritePropertyName("post_processor");
-        WriteByteLevelComponent(w, addPrefixSpace: false, trimOffsets: false);
+        WritePostProcessor(w);
         w.WritePropertyName("decoder");
         WriteByteLevelComponent(w, addPrefixSpace: false, trimOffsets: true);
         w.WriteStartObject("model");
@@ -84,6 +84,53 @@ public static class TokenizerFiles
         w.WriteBoolean("trim_offsets", trimOffsets);
         w.WriteBoolean("use_regex", true);
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Llama 3's shape: ByteLevel, then a template that puts &lt;s&gt; before the text. The template is what makes
+    /// HuggingFace add BOS; add_bos_token in tokenizer_config.json says the same for readers that look there.
+    /// </summary>
+    private static void WritePostProcessor(Utf8JsonWriter w)
+    {
+        var (bosId, bos) = SpecialTokens[0];
+        w.WriteStartObject();
+        w.WriteString("type", "Sequence");
+        w.WriteStartArray("processors");
+        WriteByteLevelComponent(w, addPrefixSpace: false, trimOffsets: false);
+        w.WriteStartObject();
+        w.WriteString("type", "TemplateProcessing");
+        WriteTemplate(w, "single", (bos, 0), ("A", 0));
+        WriteTemplate(w, "pair", (bos, 0), ("A", 0), (bos, 1), ("B", 1));
+        w.WriteStartObject("special_tokens");
+        w.WriteStartObject(bos);
+        w.WriteString("id", bos);
+        w.WriteStartArray("ids");
+        w.WriteNumberValue(bosId);
+        w.WriteEndArray();
+        w.WriteStartArray("tokens");
+        w.WriteStringValue(bos);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>Pieces named "A"/"B" are the input sequences, any other a special token.</summary>
+    private static void WriteTemplate(Utf8JsonWriter w, string name, params (string Id, int TypeId)[] pieces)
+    {
+        w.WriteStartArray(name);
+        foreach (var (id, typeId) in pieces)
+        {
+            w.WriteStartObject();
+            w.WriteStartObject(id is "A" or "B" ? "Sequence" : "SpecialToken");
+            w.WriteString("id", id);
+            w.WriteNumber("type_id", typeId);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void WriteAddedToken(Utf8JsonWriter w, int id, string content, bool withId)

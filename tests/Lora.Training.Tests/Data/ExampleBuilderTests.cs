@@ -96,6 +96,18 @@ public sealed class ExampleBuilderTests : IDisposable
     }
 
     [Fact]
+    public void A_tokenizer_that_adds_no_bos_gets_none_in_packed_or_prompt_completion_examples()
+    {
+        File.WriteAllText(Path.Combine(_dir.Path, "tokenizer_config.json"), """{"add_bos_token": false, "bos_token": "<s>", "eos_token": "</s>"}""");
+        var tok = TokenizerLoader.Load(_dir.Path);
+        var built = ExampleBuilder.Build(JsonlDataset.Parse("{\"text\":\"ab\"}\n{\"prompt\":\"ab\",\"completion\":\"c\"}", "d.jsonl"), tok, 8);
+        Assert.Equal([97, 98], built.Examples[0].InputIds);   // a b </s>
+        Assert.Equal([98, 257], built.Examples[0].Labels);
+        Assert.Equal([97, 98, 99], built.Examples[1].InputIds);   // a b | c </s>: only target b is a prompt token
+        Assert.Equal([I, 99, 257], built.Examples[1].Labels);
+    }
+
+    [Fact]
     public void Packed_windows_come_before_prompt_completion_examples()
     {
         var built = Build("{\"prompt\":\"p\",\"completion\":\"c\"}\n{\"text\":\"t\"}", 8);

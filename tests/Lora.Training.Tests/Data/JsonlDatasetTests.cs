@@ -132,16 +132,20 @@ public sealed class JsonlDatasetTests
         Assert.Null(e.Line);
     }
 
-    [Fact]
-    public void A_file_that_is_not_utf8_is_refused_instead_of_read_as_replacement_characters()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(70_000)]   // the bad byte in a later read block than the line it is on starts in
+    public void A_file_that_is_not_utf8_is_refused_naming_the_line_instead_of_read_as_replacement_characters(int padding)
     {
         var path = Path.Combine(Path.GetTempPath(), $"latin1-{Guid.NewGuid():N}.jsonl");
-        File.WriteAllBytes(path, [.. "{\"text\": \"caf"u8, 0xE9, .. "\"}\n"u8]);   // é in Latin-1
+        // Line 2 holds a valid "é" (two bytes); line 3 a Latin-1 one. The reader decodes all three lines at once.
+        File.WriteAllBytes(path, [.. "{\"text\": \"ok\"}\n{\"text\": \"caf\u00e9\"}\r\n{\"text\": \""u8,
+            .. Enumerable.Repeat((byte)'x', padding), .. "caf"u8, 0xE9, .. "\"}\n{\"text\": \"ok\"}\n"u8]);
         try
         {
             var e = Assert.Throws<DatasetFormatException>(() => JsonlDataset.Load(path));
-            Assert.Contains(path, e.Message);
-            Assert.Contains("not valid UTF-8", e.Message);
+            Assert.Equal($"{path}:3: not valid UTF-8: save the file as UTF-8", e.Message);
+            Assert.Equal(3, e.Line);
         }
         finally { File.Delete(path); }
     }

@@ -51,6 +51,11 @@ public sealed class LlamaConfigJsonTests
     [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"rope_scaling":{"rope_type":"llama3","factor":8,"low_freq_factor":1,"high_freq_factor":4,"original_max_position_embeddings":81.5}}""", "original_max_position_embeddings")]
     [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"head_dim":32}""", "head_dim 32")]
     [InlineData("""{"model_type":"qwen2","vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"sliding_window":16,"use_sliding_window":true}""", "use_sliding_window")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"tie_word_embeddings":"true"}""", "field 'tie_word_embeddings' must be true or false (got \"true\")")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"attention_bias":1}""", "field 'attention_bias' must be true or false (got 1)")]
+    [InlineData("""{"model_type":2,"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4}""", "field 'model_type' must be a string (got 2)")]
+    [InlineData("""{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"dtype":["bfloat16"]}""", "field 'dtype' must be a string")]
+    [InlineData("[]", "expected a JSON object of config fields (got [])")]
     public void FromJson_errors_name_the_bad_field(string json, string field)
     {
         var ex = Assert.ThrowsAny<Exception>(() => LlamaConfig.FromJson(json, "m/config.json"));

@@ -170,14 +170,18 @@ public sealed class PeftAdapterFilesTests
         var (bytes1, json1) = PeftAdapterFiles.ToBytes(first, "tiny");
         PeftAdapterFiles.WriteToDirectory(target, bytes1, json1);
 
+        File.WriteAllText(Path.Combine(target, "README.md"), "mine");
+
         using var second = TinyAdapter.Create(QV, seed: 2);
         var (bytes2, json2) = PeftAdapterFiles.ToBytes(second, "tiny");
         PeftAdapterFiles.WriteToDirectory(target, bytes2, json2); // smaller files over larger ones
 
         Assert.Equal(bytes2, File.ReadAllBytes(Path.Combine(target, "adapter_model.safetensors")));
+        Assert.Equal(json2, File.ReadAllText(Path.Combine(target, "adapter_config.json")));
         using var loaded = PeftAdapterFiles.Load(target);
         Assert.Equal(4, loaded.Settings.Rank);
-        Assert.Equal(2, Directory.GetFiles(target).Length);
+        Assert.Equal(["README.md", "adapter_config.json", "adapter_model.safetensors"],
+            Directory.GetFiles(target).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal));
         Assert.Single(Directory.GetFileSystemEntries(Path.Combine(dir.Path, "adapters"))); // no temp leftovers
         Assert.Throws<InvalidDataException>(() => PeftAdapterFiles.WriteToDirectory(target, [1, 2, 3], json2));
     }

@@ -1,5 +1,7 @@
 using Lora.Training.Model;
 using Lora.Training.Pretraining;
+using Lora.Training.Tests.Checkpoints;
+using Lora.Training.Tokenization;
 
 namespace Lora.Training.Tests.Pretraining;
 
@@ -17,6 +19,17 @@ public sealed class BuiltinModelTests
         Assert.Equal(256, model.Tokenizer.BosId);
         Assert.Equal(257, model.Tokenizer.EosId);
         Assert.All(model.Model.parameters(), p => Assert.False(p.requires_grad));
+    }
+
+    [Fact]
+    public void Committed_tokenizer_files_are_what_the_writer_produces_and_prepend_bos()
+    {
+        using var dir = new TempDirectory();
+        TokenizerFiles.WriteByteLevel(dir.Path, BuiltinModel.Config.VocabSize);
+        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json" })
+            Assert.Equal(File.ReadAllText(dir.File(name)), File.ReadAllText(Path.Combine(BuiltinModel.DefaultPath(), name)));
+        // The model was pretrained with <s> before every document: it must keep getting one.
+        Assert.Equal(TokenizerFiles.BosId, TokenizerLoader.Load(BuiltinModel.DefaultPath()).PrependedBosId);
     }
 
     [Fact]

@@ -65,6 +65,17 @@ public sealed class BpeMergeTests
         Assert.Equal(17, tok.VocabSize);
     }
 
+    [Theory]
+    [InlineData("null", false, new[] { 10, 3 })]                          // x dropped before merging: h e l l o → hell o
+    [InlineData("\"<|endoftext|>\"", false, new[] { 9, 16, 16, 8, 3 })]  // each x → unk, which then blocks (he, ll)
+    [InlineData("\"<|endoftext|>\"", true, new[] { 9, 16, 8, 3 })]       // fuse_unk: the two x → one unk
+    public void Characters_missing_from_the_vocab_become_unk_or_are_dropped_like_huggingface(string unk, bool fuse, int[] expected)
+    {
+        var json = Gpt2Style(StringMerges).Replace("\"unk_token\":null", $"\"unk_token\":{unk}")
+            .Replace("\"fuse_unk\":false", $"\"fuse_unk\":{(fuse ? "true" : "false")}");
+        Assert.Equal(expected, ByteLevelBpeTokenizer.FromJson(json).Encode("hexxllo"));
+    }
+
     [Fact]
     public void Merge_whose_result_is_not_in_the_vocab_is_rejected()
     {
