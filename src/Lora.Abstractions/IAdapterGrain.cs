@@ -25,16 +25,17 @@ public interface IAdapterGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("Watch")]
     IAsyncEnumerable<JobStatus> Watch(CancellationToken cancellationToken = default);
 
-    [AlwaysInterleave, Alias("Cancel")]
+    /// <summary>Cancels the job unless it has ended; returns its status once its training loop has stopped.</summary>
+    [AlwaysInterleave, Alias("Cancel"), ResponseTimeout("00:05:00")]   // may wait behind a Submit's tokenising, then for the loop's final eval
     Task<JobStatus> Cancel();
 
     /// <summary>Cancels the job if it has not ended, then erases everything it stored (record, checkpoint or adapter,
     /// dataset, reminder) and its index entry, so the id can be used again. False when there was no such job.</summary>
-    [AlwaysInterleave, Alias("Delete")]
+    [AlwaysInterleave, Alias("Delete"), ResponseTimeout("00:05:00")]   // cancels first: the same waits as Cancel
     Task<bool> Delete();
 
     /// <summary>The finished adapter in PEFT format; fails unless the job completed.</summary>
-    [AlwaysInterleave, Alias("DownloadAdapter")]
+    [AlwaysInterleave, Alias("DownloadAdapter"), ResponseTimeout("00:05:00")]   // up to 256 MiB from a silo busy training
     Task<AdapterFiles> DownloadAdapter();
 
     /// <summary>Training loss of every completed step, index i = step i + 1 (durability checks: no gap, no repeat).</summary>

@@ -21,4 +21,16 @@ public static class JobIds
             throw new LoraClientException($"base model id '{withId.BaseModel}' is invalid: use 1-128 letters, digits, '.', '_' or '-'.");
         return withId;
     }
+
+    /// <summary>Every spec with an id (<see cref="Ensure"/>), in input order. An id given twice is rejected: an id names
+    /// one job in the index, and two uploads to the same grain would interleave in its dataset buffer.</summary>
+    public static IReadOnlyList<JobSpec> EnsureAll(IEnumerable<JobSpec> specs)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        var all = specs.Select(Ensure).ToList();
+        var repeated = all.GroupBy(s => s.JobId, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => $"'{g.Key}'").ToList();
+        if (repeated.Count > 0)
+            throw new LoraClientException($"job id {string.Join(", ", repeated)} is given to more than one job; no job was submitted.");
+        return all;
+    }
 }

@@ -5,7 +5,7 @@ namespace Lora.Client;
 public sealed partial class LoraClusterClient
 {
     /// <summary>The current status of a job; throws <see cref="LoraClientException"/> "no job 'x'" for an unknown id.</summary>
-    public async Task<JobStatus> GetStatusAsync(string jobId) => Existing(await (await ResolveAsync(jobId)).GetStatus(), jobId);
+    public Task<JobStatus> GetStatusAsync(string jobId) => CallAsync(async () => Existing(await (await ResolveAsync(jobId)).GetStatus(), jobId));
 
     /// <summary>Statuses of the indexed jobs that can be reached now, fetched concurrently, in index order. A job whose
     /// base model no live silo hosts is left out; <see cref="ListAllJobsAsync"/> also reports those.</summary>
@@ -16,7 +16,7 @@ public sealed partial class LoraClusterClient
     /// and the reason. One unreachable job does not hide the others.</summary>
     public async Task<JobListing> ListAllJobsAsync()
     {
-        var refs = await Index.List();
+        var refs = await CallAsync(Index.List);
         var outcomes = await Task.WhenAll(refs.Select(async job =>
         {
             try { return (job, Status: await AdapterOf(job).GetStatus(), Reason: (string?)null); }
@@ -29,18 +29,20 @@ public sealed partial class LoraClusterClient
     }
 
     /// <summary>Cancels a job; returns its status afterwards (cancelling a finished job leaves it unchanged).</summary>
-    public async Task<JobStatus> CancelAsync(string jobId) => await (await ResolveAsync(jobId)).Cancel();
+    public Task<JobStatus> CancelAsync(string jobId) => CallAsync(async () => await (await ResolveAsync(jobId)).Cancel());
 
     /// <summary>Cancels the job if it is still running and erases everything the cluster stored for it (record,
     /// checkpoint or adapter, dataset); the id can then be reused. Throws "no job 'x'" for an unknown id.</summary>
-    public async Task DeleteAsync(string jobId) => await (await ResolveAsync(jobId)).Delete();
+    public Task DeleteAsync(string jobId) => CallAsync(async () => await (await ResolveAsync(jobId)).Delete());
 
     /// <summary>Downloads the finished adapter into <paramref name="outDir"/> as adapter_model.safetensors +
-    /// adapter_config.json, each written to a temporary file and then moved into place.</summary>
+    /// adapter_config.json; the folder is replaced as a whole (<see cref="AdapterWriter"/>), so a reader never sees new
+    /// weights with an old config. <paramref name="ct"/> cancels only the local write: the transfer from the silo is one
+    /// message that runs to its end (or its 5-minute timeout).</summary>
     public async Task<DownloadedAdapter> DownloadAdapterAsync(string jobId, string outDir, CancellationToken ct = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(outDir);
-        var files = await (await ResolveAsync(jobId)).DownloadAdapter();
+        AdapterWriter.CheckTarget(outDir); // before the transfer: a folder we would refuse should not cost a download
+        var files = await CallAsync(async () => await (await ResolveAsync(jobId)).DownloadAdapter());
         return await AdapterWriter.WriteAsync(jobId, files, outDir, ct);
     }
 
@@ -50,7 +52,7 @@ public sealed partial class LoraClusterClient
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxNewTokens, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(temperature);
-        return await (await ResolveAsync(jobId)).Generate(prompt, maxNewTokens, temperature);
+        return await CallAsync(async () => await (await ResolveAsync(jobId)).Generate(prompt, maxNewTokens, temperature));
     }
 
     /// <summary>A grain without a stored record answers with an empty status (no steps); every real job has at least

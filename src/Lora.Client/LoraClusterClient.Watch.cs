@@ -11,12 +11,13 @@ public sealed partial class LoraClusterClient
     /// <summary>
     /// Progress snapshots of a job until it reaches a final state (the last snapshot is final). Uses the grain's
     /// progress stream; if the stream breaks (silo restart, re-placement, gateway loss) it falls back to polling
-    /// <see cref="PollInterval"/> so a watcher survives the very failures the cluster is built to survive.
-    /// Consecutive identical snapshots are reported once.
+    /// <see cref="LoraClientOptions.PollInterval"/> so a watcher survives the very failures the cluster is built to
+    /// survive. Consecutive identical snapshots are reported once. Throws <see cref="LoraClientException"/> when the job
+    /// is gone (deleted meanwhile) or the cluster stays unreachable for 30 polls in a row.
     /// </summary>
     public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var grain = await ResolveAsync(jobId);
+        var grain = await CallAsync(() => ResolveAsync(jobId));
         JobStatus? last = null;
         var stream = grain.Watch(ct).GetAsyncEnumerator(ct);
         try
@@ -50,6 +51,7 @@ public sealed partial class LoraClusterClient
                 await Task.Delay(PollInterval, ct);
                 continue;
             }
+            catch (Exception e) when (ClusterErrors.Translate(e, Options) is { } mapped) { throw mapped; }
             if (current != last) yield return current;
             last = current;
             if (current.IsFinal) yield break;
@@ -72,7 +74,10 @@ public sealed partial class LoraClusterClient
     /// <summary>
     /// Waits until every job is final or <paramref name="timeout"/> elapses; returns one status per id, in input
     /// order. On timeout the unfinished jobs are reported with their current (non-final) status — check
-    /// <see cref="JobStatus.IsFinal"/>. Unknown ids throw <see cref="LoraClientException"/>.
+    /// <see cref="JobStatus.IsFinal"/>. Unknown ids throw <see cref="LoraClientException"/> before waiting starts. When
+    /// following one job fails meanwhile (deleted, or unreachable for good), the wait ends at once with that error
+    /// rather than after the other jobs: their outcome can no longer make the whole wait succeed. The jobs themselves
+    /// keep running.
     /// </summary>
     public async Task<IReadOnlyList<JobStatus>> WaitAsync(IEnumerable<string> jobIds, TimeSpan? timeout = null, CancellationToken ct = default)
     {
@@ -80,12 +85,14 @@ public sealed partial class LoraClusterClient
         var ids = jobIds.ToList();
         // Fail fast on unknown ids instead of after the timeout.
         var initial = await Task.WhenAll(ids.Select(GetStatusAsync));
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // stop ends every follower (caller's cancel, or another job's failure); deadline also ends them on timeout.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
         if (timeout is { } t) deadline.CancelAfter(t);
-        return await Task.WhenAll(ids.Select((id, i) => WaitOneAsync(id, initial[i], deadline.Token, ct)));
+        return await FailFast.WhenAllAsync(ids.Select((id, i) => WaitOneAsync(id, initial[i], deadline.Token, stop.Token)).ToList(), stop);
     }
 
-    private async Task<JobStatus> WaitOneAsync(string jobId, JobStatus initial, CancellationToken deadline, CancellationToken caller)
+    private async Task<JobStatus> WaitOneAsync(string jobId, JobStatus initial, CancellationToken deadline, CancellationToken stop)
     {
         if (initial.IsFinal) return initial;
         var last = initial;
@@ -94,7 +101,7 @@ public sealed partial class LoraClusterClient
             await foreach (var status in WatchAsync(jobId, deadline)) last = status;
             return last;
         }
-        catch (Exception) when (deadline.IsCancellationRequested && !caller.IsCancellationRequested)
+        catch (Exception) when (deadline.IsCancellationRequested && !stop.IsCancellationRequested)
         {
             // Timed out (a cancelled stream may surface as something other than OperationCanceledException): report where the job is now rather than a possibly stale snapshot.
             try { return await GetStatusAsync(jobId); }

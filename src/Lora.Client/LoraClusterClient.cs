@@ -24,13 +24,15 @@ public sealed partial class LoraClusterClient : IAsyncDisposable
     /// <summary>The options this client connected with.</summary>
     public LoraClientOptions Options { get; }
 
-    /// <summary>How often status is polled when a progress stream is unavailable.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often status is polled when a progress stream is unavailable; set it with
+    /// <see cref="LoraClientOptions.PollInterval"/>.</summary>
+    public TimeSpan PollInterval => Options.PollInterval;
 
     /// <summary>Connects to the cluster, retrying a few times; throws <see cref="LoraClientException"/> when it cannot be reached.</summary>
     public static async Task<LoraClusterClient> ConnectAsync(LoraClientOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         // Resolve before building the host so a typo in the host name gets its own precise error.
         var gateway = options.Redis is null ? await HostPort.Parse(options.Gateway).ResolveAsync(ct) : null;
         var host = new HostBuilder()
@@ -56,40 +58,56 @@ public sealed partial class LoraClusterClient : IAsyncDisposable
         {
             host.Dispose();
             if (e is OperationCanceledException && ct.IsCancellationRequested) throw;
-            throw new LoraClientException($"cannot reach {options.Describe()} (is a silo running?)", e);
+            // The innermost cause says whether nothing listens, the cluster id is wrong or Redis is down.
+            throw new LoraClientException($"cannot reach {options.Describe()} (is a silo running?): {e.GetBaseException().Message}", e);
         }
         return new LoraClusterClient(host, host.Services.GetRequiredService<IClusterClient>(), options);
     }
 
     /// <summary>The base models the cluster's silos host.</summary>
-    public async Task<IReadOnlyList<BaseModelInfo>> ListModelsAsync() =>
-        await _orleans.GetGrain<IModelRegistryGrain>(0).List();
+    public Task<IReadOnlyList<BaseModelInfo>> ListModelsAsync() => CallAsync(() => _orleans.GetGrain<IModelRegistryGrain>(0).List());
 
     /// <summary>
     /// Uploads <paramref name="jsonlDataset"/> in ≤ 1 MiB chunks, submits the job and registers it in the job index.
-    /// An empty <see cref="JobSpec.JobId"/> gets a fresh id (see the returned status). Throws
-    /// <see cref="LoraClientException"/> if no silo hosts <see cref="JobSpec.BaseModel"/>.
+    /// An empty <see cref="JobSpec.JobId"/> gets a fresh id before anything is sent. Throws
+    /// <see cref="LoraClientException"/> naming the job if no silo hosts <see cref="JobSpec.BaseModel"/>, and
+    /// <see cref="JobStartException"/> (its message "job 'id': cause", the silo's validation message included) if the
+    /// submission fails.
     /// </summary>
-    public async Task<JobStatus> StartTrainingAsync(JobSpec spec, string jsonlDataset, CancellationToken ct = default)
-    {
-        var models = await ListModelsAsync();
-        return await StartCoreAsync(spec, jsonlDataset, models, ct);
-    }
+    public async Task<JobStatus> StartTrainingAsync(JobSpec spec, string jsonlDataset, CancellationToken ct = default) =>
+        (await StartManyAsync([(spec, jsonlDataset)], ct))[0];
 
-    /// <summary>Starts several jobs concurrently (one model lookup for all); returns their statuses in input order.</summary>
+    /// <summary>
+    /// Starts several jobs concurrently; returns their statuses in input order. Before anything is sent every spec gets
+    /// its id and the request is checked as a whole: duplicate job ids, or a base model no silo hosts, throw
+    /// <see cref="LoraClientException"/> and start nothing. If some submissions then fail, the others still run and a
+    /// <see cref="JobStartException"/> lists every job's id and outcome. Cancelling before any job started throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
     public async Task<IReadOnlyList<JobStatus>> StartManyAsync(IEnumerable<(JobSpec Spec, string JsonlDataset)> jobs, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         var list = jobs.ToList();
+        if (list.Any(j => j.JsonlDataset is null)) throw new ArgumentNullException(nameof(jobs), "every job needs a dataset.");
+        var specs = JobIds.EnsureAll(list.Select(j => j.Spec));
         var models = await ListModelsAsync();
-        return await Task.WhenAll(list.Select(j => StartCoreAsync(j.Spec, j.JsonlDataset, models, ct)));
+        foreach (var spec in specs)
+            if (NotHosted(spec.BaseModel, models) is { } problem)
+                throw new LoraClientException($"job '{spec.JobId}': {problem}; no job was submitted.");
+        var results = await Task.WhenAll(specs.Select((spec, i) => TryStartAsync(spec, list[i].JsonlDataset, ct)));
+        if (results.All(r => r.Started)) return results.Select(r => r.Status!).ToList();
+        if (!results.Any(r => r.Started)) ct.ThrowIfCancellationRequested();
+        throw new JobStartException(results);
     }
 
-    private async Task<JobStatus> StartCoreAsync(JobSpec spec, string jsonlDataset, IReadOnlyList<BaseModelInfo> models, CancellationToken ct)
+    private async Task<JobStartResult> TryStartAsync(JobSpec spec, string jsonlDataset, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(jsonlDataset);
-        spec = JobIds.Ensure(spec);
-        EnsureHosted(spec.BaseModel, models);
+        try { return new JobStartResult(spec.JobId, await CallAsync(() => StartCoreAsync(spec, jsonlDataset, ct)), null); }
+        catch (Exception e) { return new JobStartResult(spec.JobId, null, e); }
+    }
+
+    private async Task<JobStatus> StartCoreAsync(JobSpec spec, string jsonlDataset, CancellationToken ct)
+    {
         var grain = _orleans.GetGrain<IAdapterGrain>(spec.GrainKey);
         var chunks = DatasetChunker.Split(jsonlDataset);
         // Sequential on purpose: the grain assembles chunks in order and one message at a time keeps memory flat.
@@ -105,10 +123,22 @@ public sealed partial class LoraClusterClient : IAsyncDisposable
     /// <summary>Throws a <see cref="LoraClientException"/> naming the requested and the hosted models unless one matches.</summary>
     public static void EnsureHosted(string baseModel, IReadOnlyList<BaseModelInfo> models)
     {
+        if (NotHosted(baseModel, models) is { } problem) throw new LoraClientException(problem);
+    }
+
+    private static string? NotHosted(string baseModel, IReadOnlyList<BaseModelInfo> models)
+    {
         ArgumentNullException.ThrowIfNull(models);
-        if (models.Any(m => string.Equals(m.Id, baseModel, StringComparison.Ordinal))) return;
+        if (models.Any(m => string.Equals(m.Id, baseModel, StringComparison.Ordinal))) return null;
         var hosted = models.Count == 0 ? "none (no silo has registered a model)" : string.Join(", ", models.Select(m => m.Id).Distinct());
-        throw new LoraClientException($"base model '{baseModel}' is not hosted by this cluster; hosted models: {hosted}");
+        return $"base model '{baseModel}' is not hosted by this cluster; hosted models: {hosted}";
+    }
+
+    /// <summary>Runs one call into the cluster under the SDK's error contract (<see cref="ClusterErrors"/>).</summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try { return await call(); }
+        catch (Exception e) when (ClusterErrors.Translate(e, Options) is { } mapped) { throw mapped; }
     }
 
     private IJobIndexGrain Index => _orleans.GetGrain<IJobIndexGrain>(0);

@@ -55,6 +55,7 @@ public sealed class CliParsingTests
     [InlineData("status job-1 --json --gateway 10.0.0.1:30000")]
     [InlineData("list --redis redis:6379")]
     [InlineData("watch a b c")]
+    [InlineData("watch a --json")]
     [InlineData("wait a b --timeout 2.5 --json")]
     [InlineData("cancel a")]
     [InlineData("delete a --json")]
@@ -78,6 +79,13 @@ public sealed class CliParsingTests
         Assert.Throws<LoraClientException>(() => ClusterConnectionOptions.Read(Root().Parse("list --gateway a:1 --redis b:2")));
         Assert.Throws<LoraClientException>(() => ClusterConnectionOptions.Read(Root().Parse("list --gateway nope")));
     }
+
+    [Theory]
+    [InlineData("list --redis \"\"", "--redis: the Redis address is blank")]
+    [InlineData("list --redis redis", "--redis: 'redis' is not of the form HOST:PORT")]
+    [InlineData("list --gateway nope", "--gateway: 'nope' is not of the form HOST:PORT")]
+    public void Unusable_addresses_are_rejected_naming_the_flag(string line, string expected) =>
+        Assert.StartsWith(expected, Assert.Throws<LoraClientException>(() => ClusterConnectionOptions.Read(Root().Parse(line))).Message);
 
     [Fact]
     public void Generate_dispatches_on_job_and_reads_options_of_any_type()

@@ -42,7 +42,7 @@ public sealed class ClientOptionsTests
         Assert.Null(o.Redis);
         Assert.Equal("lora-dev", o.ClusterId);
         Assert.Equal("lora-cluster", o.ServiceId);
-        Assert.True(o.MaxMessageBodyBytes > 100 * 1024 * 1024);
+        Assert.True(o.MaxMessageBodyBytes >= 256 * 1024 * 1024, "must accept the largest message a silo sends");
         Assert.Equal("the LoraCluster gateway at localhost:30000", o.Describe());
     }
 

@@ -14,8 +14,9 @@ public static class CancelCommand
         command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, async (client, _) =>
         {
             var status = await client.CancelAsync(parse.GetValue(job)!);
-            if (parse.GetValue(json)) ClusterJson.Print(status);
-            else Console.Out.WriteLine($"{status.JobId}: {status.State}");
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) ClusterJson.Print(stdout, status);
+            else stdout.WriteLine($"{status.JobId}: {status.State}");
             return 0;
         }, ct));
         return command;

@@ -22,7 +22,7 @@ public sealed class ClusterConnectionOptions
 
     public Option<string> Redis { get; } = new(RedisName)
     {
-        Description = "Redis HOST:PORT of the cluster's membership table (cluster profile; instead of --gateway)",
+        Description = "Redis HOST:PORT (or a StackExchange.Redis configuration string) of the cluster's membership table (cluster profile; instead of --gateway)",
         HelpName = "HOST:PORT",
     };
 
@@ -44,19 +44,21 @@ public sealed class ClusterConnectionOptions
         ValueByName(parse, GatewayName), ValueByName(parse, RedisName),
         ValueByName(parse, ClusterIdName), ValueByName(parse, ServiceIdName));
 
-    /// <summary>Pure mapping from flag values to client options (null = not given).</summary>
+    /// <summary>Pure mapping from flag values to client options (null = not given), checked before any connection
+    /// attempt: a typo, or a blank --redis, must not quietly become a connection to the default gateway.</summary>
     public static LoraClientOptions Build(string? gateway, string? redis, string? clusterId, string? serviceId)
     {
         if (gateway is not null && redis is not null)
             throw new LoraClientException("give either --gateway or --redis, not both.");
-        if (gateway is not null) HostPort.Parse(gateway); // reject typos before any connection attempt
-        return new LoraClientOptions
+        var options = new LoraClientOptions
         {
             Gateway = gateway ?? Defaults.Gateway,
-            Redis = string.IsNullOrWhiteSpace(redis) ? null : redis,
+            Redis = redis,
             ClusterId = clusterId ?? Defaults.ClusterId,
             ServiceId = serviceId ?? Defaults.ServiceId,
         };
+        try { return options.Validate(); }
+        catch (LoraClientException e) { throw new LoraClientException($"{(redis is null ? GatewayName : RedisName)}: {e.Message}", e); }
     }
 
     // By name, so the same reader serves options created by another command (see ClusterGenerate).

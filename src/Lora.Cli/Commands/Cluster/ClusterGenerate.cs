@@ -48,7 +48,8 @@ public static class ClusterGenerate
             if (!double.IsFinite(temperature) || temperature < 0)
                 throw new LoraClientException($"{TemperatureName} must be a finite number >= 0 (got {temperature.ToString(CultureInfo.InvariantCulture)}).");
             var json = Text(parse, JsonName) is { } j && !string.Equals(j, "false", StringComparison.OrdinalIgnoreCase);
-            return RunClusterGenerateAsync(options, job, prompt, maxNewTokens, temperature, json, ct);
+            var config = parse.InvocationConfiguration;
+            return RunClusterGenerateAsync(options, job, prompt, maxNewTokens, temperature, json, config.Output, config.Error, ct);
         }
         catch (Exception e) when (e is LoraClientException or FormatException or OverflowException)
         {
@@ -56,23 +57,17 @@ public static class ClusterGenerate
         }
     }
 
-    /// <summary>Connects, generates, prints the text (or JSON {jobId, prompt, text}); exit 0, or 1 after "error: …".</summary>
-    public static async Task<int> RunClusterGenerateAsync(LoraClientOptions options, string jobId, string prompt, int maxNewTokens,
-        double temperature, bool json, CancellationToken ct)
-    {
-        try
+    /// <summary>Connects, generates, prints the text (or JSON {jobId, prompt, completion, text}: "completion" as the
+    /// local `generate --json` names it, "text" kept for scripts written before); exit 0, or 1 after "error: …".</summary>
+    public static Task<int> RunClusterGenerateAsync(LoraClientOptions options, string jobId, string prompt, int maxNewTokens,
+        double temperature, bool json, TextWriter stdout, TextWriter stderr, CancellationToken ct) =>
+        ClusterRunner.RunAsync(options, stderr, async (client, _) =>
         {
-            await using var client = await LoraClusterClient.ConnectAsync(options, ct);
             var text = await client.GenerateAsync(jobId, prompt, maxNewTokens, temperature);
-            if (json) ClusterJson.Print(new { jobId, prompt, text });
-            else Console.Out.WriteLine(text);
+            if (json) ClusterJson.Print(stdout, new { jobId, prompt, completion = text, text });
+            else stdout.WriteLine(text);
             return 0;
-        }
-        catch (Exception e)
-        {
-            return ClusterRunner.Fail(ClusterRunner.MessageOf(e));
-        }
-    }
+        }, ct);
 
     /// <summary>A cluster-only `generate` command (--job required).</summary>
     public static Command CreateCommand()
@@ -83,7 +78,7 @@ public static class ClusterGenerate
             new Option<string>(PromptName) { Description = "Prompt text", Required = true },
             new Option<int>(MaxNewTokensName) { Description = "Tokens to generate", DefaultValueFactory = _ => 32 },
             new Option<double>(TemperatureName) { Description = "Sampling temperature (0 = greedy)", DefaultValueFactory = _ => 0 },
-            new Option<bool>(JsonName) { Description = "Print {jobId, prompt, text} as JSON" },
+            new Option<bool>(JsonName) { Description = "Print {jobId, prompt, completion, text} as JSON" },
         };
         new ClusterConnectionOptions().AddTo(command);
         command.SetAction(RunClusterGenerateAsync);

@@ -14,7 +14,7 @@ internal static class ClusterJson
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
-    public static void Print<T>(T value) => Console.Out.WriteLine(Serialize(value));
+    public static void Print<T>(TextWriter stdout, T value) => stdout.WriteLine(Serialize(value));
 
     /// <summary>JSON has no NaN: a loss a silo reports as NaN (records stored before it reported null for "not
     /// measured") is written as null instead of failing the whole output.</summary>

@@ -4,15 +4,24 @@ using Lora.Client;
 namespace Lora.Cli.Commands.Cluster;
 
 /// <summary>Connects, runs a command body, and turns every failure into the CLI contract: one line
-/// "error: &lt;message&gt;" on stderr and exit code 1.</summary>
+/// "error: &lt;message&gt;" on the invocation's error writer and exit code 1.</summary>
 internal static class ClusterRunner
 {
-    public static async Task<int> RunAsync(ParseResult parse, Func<LoraClusterClient, CancellationToken, Task<int>> body, CancellationToken ct)
+    public static Task<int> RunAsync(ParseResult parse, Func<LoraClusterClient, CancellationToken, Task<int>> body, CancellationToken ct)
     {
         var stderr = parse.InvocationConfiguration.Error;
+        LoraClientOptions options;
+        try { options = ClusterConnectionOptions.Read(parse); }
+        catch (LoraClientException e) { return Task.FromResult(Fail(stderr, e.Message)); }
+        return RunAsync(options, stderr, body, ct);
+    }
+
+    /// <summary>The same for a command that reads its options itself (`generate`, whose flags another command owns).</summary>
+    public static async Task<int> RunAsync(LoraClientOptions options, TextWriter stderr, Func<LoraClusterClient, CancellationToken, Task<int>> body,
+        CancellationToken ct)
+    {
         try
         {
-            var options = ClusterConnectionOptions.Read(parse);
             await using var client = await LoraClusterClient.ConnectAsync(options, ct);
             return await body(client, ct);
         }
@@ -25,8 +34,6 @@ internal static class ClusterRunner
             return Fail(stderr, MessageOf(e));
         }
     }
-
-    public static int Fail(string message) => Fail(Console.Error, message);
 
     /// <summary>To the invocation's error writer (the console in production), so in-process runs capture it.</summary>
     public static int Fail(TextWriter stderr, string message)

@@ -15,8 +15,9 @@ public static class DeleteCommand
         {
             var id = parse.GetValue(job)!;
             await client.DeleteAsync(id);
-            if (parse.GetValue(json)) ClusterJson.Print(new { jobId = id, deleted = true });
-            else Console.Out.WriteLine($"{id}: deleted");
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) ClusterJson.Print(stdout, new { jobId = id, deleted = true });
+            else stdout.WriteLine($"{id}: deleted");
             return 0;
         }, ct));
         return command;

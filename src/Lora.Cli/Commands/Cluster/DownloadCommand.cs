@@ -15,8 +15,9 @@ public static class DownloadCommand
         command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, () => OutDirectory.Check("--out", parse.GetValue(output)), async (client, token) =>
         {
             var result = await client.DownloadAdapterAsync(parse.GetValue(job)!, parse.GetValue(output)!, token);
-            if (parse.GetValue(json)) ClusterJson.Print(result);
-            else Console.Out.WriteLine($"{result.WeightsPath} ({result.WeightsBytes:N0} bytes)\n{result.ConfigPath}");
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) ClusterJson.Print(stdout, result);
+            else stdout.WriteLine($"{result.WeightsPath} ({result.WeightsBytes:N0} bytes)\n{result.ConfigPath}");
             return 0;
         }, ct));
         return command;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Spectre.Console;
+using Lora.Cli.Output;
 
 namespace Lora.Cli.Commands.Cluster;
 
@@ -15,9 +15,10 @@ public static class ListCommand
         {
             var listing = await client.ListAllJobsAsync();
             var statuses = listing.Jobs;
-            if (parse.GetValue(json)) ClusterJson.Print(statuses);
-            else if (statuses.Count == 0 && listing.Unreachable.Count == 0) Console.Out.WriteLine("no jobs");
-            else if (statuses.Count > 0) AnsiConsole.Write(StatusTables.Jobs(statuses));
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) ClusterJson.Print(stdout, statuses);
+            else if (statuses.Count == 0 && listing.Unreachable.Count == 0) stdout.WriteLine("no jobs");
+            else if (statuses.Count > 0) ConsoleFactory.For(stdout).Write(StatusTables.Jobs(statuses));
             // Warnings, not a failure: the reachable jobs are still worth listing (a silo for the other model may be down).
             var stderr = parse.InvocationConfiguration.Error;
             foreach (var u in listing.Unreachable)

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Spectre.Console;
+using Lora.Cli.Output;
 
 namespace Lora.Cli.Commands.Cluster;
 
@@ -14,9 +14,10 @@ public static class ModelsCommand
         command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, async (client, _) =>
         {
             var models = await client.ListModelsAsync();
-            if (parse.GetValue(json)) ClusterJson.Print(models);
-            else if (models.Count == 0) Console.Out.WriteLine("no base models registered (is a silo running?)");
-            else AnsiConsole.Write(StatusTables.Models(models));
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) ClusterJson.Print(stdout, models);
+            else if (models.Count == 0) stdout.WriteLine("no base models registered (is a silo running?)");
+            else ConsoleFactory.For(stdout).Write(StatusTables.Models(models));
             return 0;
         }, ct));
         return command;

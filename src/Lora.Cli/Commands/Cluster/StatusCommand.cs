@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lora.Cli.Output;
 using Spectre.Console;
 
 namespace Lora.Cli.Commands.Cluster;
@@ -15,11 +16,13 @@ public static class StatusCommand
         command.SetAction((parse, ct) => ClusterRunner.RunAsync(parse, async (client, _) =>
         {
             var status = await client.GetStatusAsync(parse.GetValue(job)!);
-            if (parse.GetValue(json)) ClusterJson.Print(status);
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) ClusterJson.Print(stdout, status);
             else
             {
-                AnsiConsole.Write(StatusTables.Jobs([status]));
-                if (status.DatasetWarning is { } warning) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+                var console = ConsoleFactory.For(stdout);
+                console.Write(StatusTables.Jobs([status]));
+                if (status.DatasetWarning is { } warning) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
             }
             return 0;
         }, ct));

@@ -55,10 +55,17 @@ public static class SubmitCommand
             }
             return await ClusterRunner.RunAsync(parse, async (client, token) =>
             {
-                var status = await client.StartTrainingAsync(spec, dataset, token);
+                Lora.Abstractions.JobStatus status;
+                try { status = await client.StartTrainingAsync(spec, dataset, token); }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    // The submit may have landed before the cancel: the user needs the id to look.
+                    return ClusterRunner.Fail(parse.InvocationConfiguration.Error, $"job '{spec.JobId}': canceled (check `lora status {spec.JobId}`)");
+                }
                 if (status.DatasetWarning is { } warning) parse.InvocationConfiguration.Error.WriteLine($"warning: {warning}");
-                if (parse.GetValue(Json)) ClusterJson.Print(new { jobId = status.JobId, baseModel = status.BaseModel, state = status.State });
-                else Console.Out.WriteLine(status.JobId);
+                var stdout = parse.InvocationConfiguration.Output;
+                if (parse.GetValue(Json)) ClusterJson.Print(stdout, new { jobId = status.JobId, baseModel = status.BaseModel, state = status.State });
+                else stdout.WriteLine(status.JobId);
                 return 0;
             }, ct);
         });

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Lora.Client;
-using Spectre.Console;
+using Lora.Cli.Output;
 
 namespace Lora.Cli.Commands.Cluster;
 
@@ -22,8 +22,9 @@ public static class WaitCommand
         {
             var seconds = parse.GetValue(timeout);
             var statuses = await client.WaitAsync(parse.GetValue(jobs)!, Timeout(seconds), token);
-            if (parse.GetValue(json)) ClusterJson.Print(statuses);
-            else AnsiConsole.Write(StatusTables.Jobs(statuses));
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) ClusterJson.Print(stdout, statuses);
+            else ConsoleFactory.For(stdout).Write(StatusTables.Jobs(statuses));
             return JobOutcome.Problem(statuses, seconds) is { } problem ? ClusterRunner.Fail(parse.InvocationConfiguration.Error, problem) : 0;
         }, ct));
         return command;
