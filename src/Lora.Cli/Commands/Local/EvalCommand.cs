@@ -60,7 +60,7 @@ internal static class EvalCommand
     private static int[] TextIds(BaseModel model, string text)
     {
         var ids = new List<int>();
-        if (model.Tokenizer.BosId is { } bos) ids.Add(bos);
+        if (model.Tokenizer.PrependedBosId is { } bos) ids.Add(bos);
         ids.AddRange(model.Tokenizer.Encode(text));
         return [.. ids];
     }
