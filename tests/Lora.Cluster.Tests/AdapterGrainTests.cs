@@ -184,6 +184,18 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_spec_naming_another_job_than_its_grain_key_is_rejected_and_stores_nothing()
+    {
+        var spec = Jobs.Spec(ClusterFixture.ModelA);
+        var grain = Client.GetGrain<IAdapterGrain>(AdapterKeys.For(ClusterFixture.ModelA, spec.JobId + "-other"));
+        await grain.UploadDatasetChunk(0, 1, Jobs.ReverseDataset());
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => grain.Submit(spec));
+        Assert.Contains($"job field 'jobId' ('{spec.JobId}') does not match the grain's job id '{spec.JobId}-other'", ex.Message);
+        Assert.Equal(0, (await grain.GetStatus()).TotalSteps);
+        Assert.Null(await Client.GetGrain<IJobIndexGrain>(0).Find(spec.JobId));
+    }
+
+    [Fact]
     public async Task A_dataset_too_large_for_one_message_arrives_in_chunks_and_trains()
     {
         // ~3 MiB of JSONL: the SDK's chunker cuts it at record boundaries into 1 MiB messages.

@@ -36,7 +36,7 @@ public sealed partial class AdapterGrain
             await StartTraining();
             return Status();
         }
-        var (_, training) = JobSpecMapping.Validate(spec, BaseModelId, host.Model.Config);
+        var (_, training) = JobSpecMapping.Validate(spec, this.GetPrimaryKeyString(), host.Model.Config);
         host.Engine.EnsureFits(training);
         if (jsonl.Length == 0) throw new ArgumentException("job dataset is empty: upload at least one JSONL record.");
         // Parse and tokenise once up front so a bad line is rejected before anything is stored.
@@ -59,8 +59,7 @@ public sealed partial class AdapterGrain
         try
         {
             // The dataset first: a stored job record never names a dataset that is not stored.
-            dataset.State.Jsonl = jsonl;
-            await dataset.WriteStateAsync();
+            await Dataset.WriteAsync(new AdapterDatasetState { Jsonl = jsonl });
             job.State.Spec = spec;
             job.State.DatasetSha256 = Sha256(jsonl);
             job.State.DatasetWarning = datasetWarning;
@@ -75,7 +74,7 @@ public sealed partial class AdapterGrain
             try
             {
                 await job.ReadStateAsync();
-                await dataset.ReadStateAsync();
+                Dataset.Forget();
                 // Nothing stored after all: give the reserved id back rather than index a job that does not exist.
                 if (job.State.Spec is null) await GrainFactory.GetGrain<IJobIndexGrain>(0).Remove(new JobRef(spec.JobId, BaseModelId));
             }
@@ -88,12 +87,37 @@ public sealed partial class AdapterGrain
         return Status();
     }
 
-    /// <summary>The reminder that resumes the job after a silo loss, then the loop (both no-ops when already there).</summary>
+    /// <summary>The loop, then the reminder that resumes the job after a silo loss (the loop is a no-op when already
+    /// there). The loop first: a registration that fails must not leave a stored job with neither; the loop keeps
+    /// trying to register it.</summary>
     private async Task StartTraining()
     {
         if (job.State.State is not (JobState.Queued or JobState.Running)) return;
-        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        EnsureLoop();
+        _reminderKept = false;   // a resubmission may be the client's answer to a lost reminder: assert it again
+        EnsureLoop();   // whose first step is the same registration, joined below
+        await KeepReminder();
+    }
+
+    /// <summary>Whether this activation has registered the resume reminder (the loop re-asserts it until so).</summary>
+    private bool _reminderKept;
+    private Task? _registering;
+
+    /// <summary>Registers the reminder that resumes the job after a silo loss, joining a registration in flight. A
+    /// failure is logged, not raised: the job is stored and training, and the loop tries again at its next checkpoint.</summary>
+    private Task KeepReminder() =>
+        _reminderKept ? Task.CompletedTask : _registering is { IsCompleted: false } inFlight ? inFlight : _registering = RegisterReminder();
+
+    private async Task RegisterReminder()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            _reminderKept = true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogReminderNotKept(logger, AdapterKeys.JobIdOf(this.GetPrimaryKeyString()), e.Message);
+        }
     }
 
     public async Task<JobStatus> Cancel()
@@ -112,8 +136,20 @@ public sealed partial class AdapterGrain
             if (!Status().IsFinal && _cancel is not null) await _cancel.CancelAsync();
             await loop;
         }
-        else if (!Status().IsFinal) await Finish(JobState.Canceled, null);
-        return Status();
+        else if (!Status().IsFinal)
+        {
+            try { await Finish(JobState.Canceled, null); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _stopReason = e.Message;
+                DeactivateOnIdle();   // the write may have landed after all: the retry reads storage afresh
+            }
+        }
+        // Finish rolls memory back when its write fails, so a job that is not final here is not cancelled in storage
+        // either (its reminder would resume it): say so rather than report a cancel that did not happen.
+        var status = Status();
+        return status.IsFinal ? status : throw new InvalidOperationException(
+            $"cancel of job '{status.JobId}' was not stored: {_stopReason ?? "the job was being suspended on this silo"}; retry.");
     }
 
     public async Task<bool> Delete()
@@ -126,8 +162,9 @@ public sealed partial class AdapterGrain
             if (existed)
             {
                 await CancelCore();   // at once for an ended job; otherwise the loop stops at its next step boundary
-                if (adapter.RecordExists) await adapter.ClearStateAsync();
-                if (dataset.RecordExists) await dataset.ClearStateAsync();
+                // Cleared even when unreadable: deleting is the way out of a damaged record.
+                await Adapter.ClearAsync();
+                await Dataset.ClearAsync();
                 if (await this.GetReminder(ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
                 // The record last: a delete cut short still shows the job, and deleting again finishes the work.
                 await job.ClearStateAsync();
@@ -144,6 +181,9 @@ public sealed partial class AdapterGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Notice}")]
     private static partial void LogDatasetTrimmed(ILogger logger, string jobId, string notice);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} has no resume reminder yet (retried at its next checkpoint): {Error}")]
+    private static partial void LogReminderNotKept(ILogger logger, string jobId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} deleted with everything it stored")]
     private static partial void LogDeleted(ILogger logger, string jobId);

@@ -2,11 +2,14 @@ using System.Runtime.CompilerServices;
 using Lora.Abstractions;
 using Lora.Grains.Hosting;
 using Lora.Grains.Placement;
+using Lora.Grains.Storage;
 using Lora.Training.Data;
 using Lora.Training.Engine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Lora.Grains.Jobs;
 
@@ -18,8 +21,6 @@ namespace Lora.Grains.Jobs;
 [BaseModelPlacementFilter, ActivationCountBasedPlacement]
 public sealed partial class AdapterGrain(
     [PersistentState("job", AdapterGrain.StorageName)] IPersistentState<AdapterJobState> job,
-    [PersistentState("adapter", AdapterGrain.StorageName)] IPersistentState<AdapterCheckpointState> adapter,
-    [PersistentState("dataset", AdapterGrain.StorageName)] IPersistentState<AdapterDatasetState> dataset,
     SiloModelHost host,
     ILogger<AdapterGrain> logger) : Grain, IAdapterGrain, IRemindable
 {
@@ -34,6 +35,19 @@ public sealed partial class AdapterGrain(
     private Task? _loop;
     /// <summary>Set by OnDeactivateAsync: the loop checkpoints and stops without ending the job.</summary>
     private volatile bool _deactivating;
+    private DeferredState<AdapterCheckpointState>? _adapter;
+    private DeferredState<AdapterDatasetState>? _dataset;
+
+    /// <summary>The checkpoint while training, the PEFT files once finished. Read on first use, not at activation
+    /// (nor is the dataset): a damaged record then fails the job that needs it instead of every activation, so the
+    /// grain still reports the failure and can delete the record.</summary>
+    private DeferredState<AdapterCheckpointState> Adapter => _adapter ??= Deferred<AdapterCheckpointState>("adapter");
+
+    /// <summary>The uploaded JSONL, written at submission and dropped when the job ends.</summary>
+    private DeferredState<AdapterDatasetState> Dataset => _dataset ??= Deferred<AdapterDatasetState>("dataset");
+
+    private DeferredState<T> Deferred<T>(string stateName) where T : class, new() =>
+        new(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), stateName, this.GetGrainId());
 
     private string BaseModelId => AdapterKeys.BaseModelOf(this.GetPrimaryKeyString());
 
@@ -93,11 +107,12 @@ public sealed partial class AdapterGrain(
         }
     }
 
-    public Task<AdapterFiles> DownloadAdapter()
+    public async Task<AdapterFiles> DownloadAdapter()
     {
-        if (job.State.State != JobState.Completed || adapter.State.AdapterSafetensors is null)
+        var stored = job.State.State == JobState.Completed ? await Adapter.ReadAsync() : null;
+        if (stored?.AdapterSafetensors is null)
             throw new InvalidOperationException($"job '{AdapterKeys.JobIdOf(this.GetPrimaryKeyString())}' has no finished adapter (state {job.State.State}).");
-        return Task.FromResult(new AdapterFiles(adapter.State.AdapterSafetensors, adapter.State.AdapterConfig!));
+        return new AdapterFiles(stored.AdapterSafetensors, stored.AdapterConfig!);
     }
 
     public async Task<string> Generate(string prompt, int maxNewTokens, double temperature)
@@ -108,11 +123,15 @@ public sealed partial class AdapterGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (job.State.Spec is not null && job.State.State is JobState.Queued or JobState.Running) EnsureLoop();
+        if (job.State.Spec is not null && job.State.State is JobState.Queued or JobState.Running)
+        {
+            _reminderKept = true;   // it just fired
+            EnsureLoop();
+        }
         else
         {
             // A silo that died inside Finish left the reminder, and maybe the dataset, behind.
-            if (dataset.RecordExists) await dataset.ClearStateAsync();
+            await Dataset.ClearAsync();
             if (await this.GetReminder(reminderName) is { } stale) await this.UnregisterReminder(stale);
         }
     }
@@ -120,13 +139,26 @@ public sealed partial class AdapterGrain(
     private void EnsureLoop()
     {
         if (_loop is { IsCompleted: false } || job.State.Spec is null || job.State.State is not (JobState.Queued or JobState.Running)) return;
+        _stopReason = null;
         _cancel = new CancellationTokenSource();
         _suspend = new CancellationTokenSource();
         _loop = TrainAsync(_cancel.Token, _suspend.Token);
     }
 
     /// <summary>The stored JSONL: its own state, or the job record for records written before it had one.</summary>
-    private string StoredDataset() => dataset.State.Jsonl.Length > 0 ? dataset.State.Jsonl : job.State.Dataset;
+    private async Task<string> StoredDataset()
+    {
+        var jsonl = (await ReadOrUnreadable(Dataset, "dataset")).Jsonl;
+        return jsonl.Length > 0 ? jsonl : job.State.Dataset;
+    }
+
+    /// <summary>A stored record that does not deserialize ends the job, naming it (TrainAsync fails the job on
+    /// <see cref="InvalidDataException"/>): no retry makes those bytes readable.</summary>
+    private static async Task<T> ReadOrUnreadable<T>(DeferredState<T> state, string what) where T : class, new()
+    {
+        try { return await state.ReadAsync(); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"the job's stored {what} is unreadable: {e.Message}", e); }
+    }
 
     private string? StoredDatasetSha256() =>
         job.State.DatasetSha256 ?? (job.State.Dataset.Length > 0 ? Sha256(job.State.Dataset) : null);
@@ -137,18 +169,20 @@ public sealed partial class AdapterGrain(
     private JobStatus Status()
     {
         var s = job.State;
+        // While an end is being written it is not yet the job's state: a watcher must not stop on an end that fails.
+        var (state, error) = _stateBeforeEnd ?? (s.State, s.Error);
         return new JobStatus
         {
             JobId = s.Spec?.JobId ?? AdapterKeys.JobIdOf(this.GetPrimaryKeyString()),
             BaseModel = BaseModelId,
-            State = s.State,
+            State = state,
             Step = s.Step,
             TotalSteps = s.Spec?.Steps ?? 0,
             TrainLoss = s.TrainLosses.Count > 0 ? s.TrainLosses[^1] : null,
             EvalLoss = s.EvalLoss,
             BaseEvalLoss = s.BaseEvalLoss,
             TokensPerSecond = s.TokensPerSecond,
-            Error = s.Error,
+            Error = error,
             UpdatedAt = s.UpdatedAt,
             Silo = RuntimeIdentity,
             DatasetWarning = s.DatasetWarning,

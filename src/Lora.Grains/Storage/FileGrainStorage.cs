@@ -13,6 +13,13 @@ namespace Lora.Grains.Storage;
 /// </summary>
 public sealed class FileGrainStorage : IGrainStorage
 {
+    /// <summary>A temp file this old belongs to a write that died: writes take seconds, not hours.</summary>
+    public static readonly TimeSpan StaleTempAge = TimeSpan.FromHours(1);
+    /// <summary>Linux's limit on one file name, in bytes (ENAMETOOLONG beyond).</summary>
+    private const int MaxFileName = 255;
+    /// <summary>What a write's temp file adds to the hex name: ".bin." + 32 hex digits + ".tmp".</summary>
+    private const int TempSuffix = 41;
+
     private readonly string _root;
     private readonly IGrainStorageSerializer _serializer;
 
@@ -20,9 +27,11 @@ public sealed class FileGrainStorage : IGrainStorage
     {
         (_root, _serializer) = (root, serializer);
         // Temp files of writes a crash interrupted: never renamed into place, so never state; nothing else removes them.
+        // Only old ones: silos may share a data folder, and a young temp file is another silo's write in flight.
         if (Directory.Exists(root))
             foreach (var stale in Directory.EnumerateFiles(root, "*.tmp", SearchOption.AllDirectories))
-                try { File.Delete(stale); } catch (IOException) { }
+                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(stale) > StaleTempAge)
+                    try { File.Delete(stale); } catch (IOException) { }
     }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -36,6 +45,9 @@ public sealed class FileGrainStorage : IGrainStorage
             return;
         }
         var bytes = await File.ReadAllBytesAsync(path);
+        // The ETag names the bytes, readable or not: a record that cannot be deserialized can still be cleared.
+        grainState.ETag = ETagOf(bytes);
+        grainState.RecordExists = true;
         try
         {
             grainState.State = _serializer.Deserialize<T>(new BinaryData(bytes));
@@ -44,8 +56,6 @@ public sealed class FileGrainStorage : IGrainStorage
         {
             throw new InvalidDataException($"stored state '{stateName}' of {grainId} at {path} is corrupt: {e.Message}", e);
         }
-        grainState.ETag = ETagOf(bytes);
-        grainState.RecordExists = true;
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -84,11 +94,18 @@ public sealed class FileGrainStorage : IGrainStorage
             throw new InconsistentStateException($"state '{stateName}' of {grainId} changed underneath this activation.", current ?? "", expected ?? "");
     }
 
-    private string PathFor(string stateName, GrainId grainId)
+    private string PathFor(string stateName, GrainId grainId) => Path.Combine(_root, stateName, FileNameOf(grainId));
+
+    /// <summary>
+    /// Keys contain '/', which must not become directories; hex keeps names portable and collision-free. A key whose
+    /// hex (with the temp suffix) exceeds the file name limit is named by its SHA-256 instead: such a key could never
+    /// be written under its hex name, so nothing stored moves, and the '-' of the marker never occurs in hex.
+    /// </summary>
+    public static string FileNameOf(GrainId grainId)
     {
-        // Keys contain '/', which must not become directories; hex keeps names portable and collision-free.
-        var name = Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(grainId.ToString()));
-        return Path.Combine(_root, stateName, name + ".bin");
+        var key = System.Text.Encoding.UTF8.GetBytes(grainId.ToString());
+        var hex = Convert.ToHexString(key);
+        return (hex.Length + TempSuffix <= MaxFileName ? hex : "sha256-" + Convert.ToHexString(SHA256.HashData(key))) + ".bin";
     }
 
     private static string ETagOf(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes))[..16];

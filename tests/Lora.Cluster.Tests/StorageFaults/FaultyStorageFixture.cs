@@ -4,6 +4,7 @@ using Lora.Grains.Storage;
 using Lora.Training.Model;
 using Lora.Training.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
 using Orleans.Storage;
 using Orleans.TestingHost;
 
@@ -18,6 +19,15 @@ public sealed class FaultyStorageFixture : IAsyncLifetime
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
+    /// <summary>Where the silo's file storage keeps grain state.</summary>
+    public string GrainsDir => Path.Combine(_root, "data", "grains");
+
+    /// <summary>The file holding a grain's state of the given name.</summary>
+    public string StateFile(string stateName, GrainId grainId) => Path.Combine(GrainsDir, stateName, FileGrainStorage.FileNameOf(grainId));
+
+    /// <summary>The silo's reminder table (behind <see cref="FaultInjectingReminders"/>).</summary>
+    public IReminderTable Reminders => Cluster.Silos[0].ServiceProvider.GetRequiredService<IReminderTable>();
+
     public async Task InitializeAsync()
     {
         TorchRuntime.EnsureLoaded();
@@ -30,9 +40,12 @@ public sealed class FaultyStorageFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.UseInMemoryReminderService();
+            var reminders = silo.Services.Last(d => d.ServiceType == typeof(IReminderTable));
+            silo.Services.AddSingleton<IReminderTable>(sp => new FaultInjectingReminders((IReminderTable)(reminders.ImplementationFactory?.Invoke(sp)
+                ?? ActivatorUtilities.GetServiceOrCreateInstance(sp, reminders.ImplementationType!))));
             silo.AddLoraGrains(_host, JobStorage.External, Path.Combine(_root, "data"));
             silo.Services.AddKeyedSingleton<IGrainStorage>(AdapterGrain.StorageName, (sp, _) => new FaultInjectingStorage(
-                new FileGrainStorage(Path.Combine(_root, "data", "grains"), new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()))));
+                new FileGrainStorage(GrainsDir, new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()))));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -47,6 +60,7 @@ public sealed class FaultyStorageFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         FaultInjectingStorage.Decide = null;
+        FaultInjectingReminders.FailUpsert = null;
         await Cluster.DisposeAsync();
         _host.Dispose();
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }

@@ -54,6 +54,7 @@ public sealed class FileGrainStorageTests(FaultyStorageFixture fixture) : IClass
         await Storage().WriteStateAsync("job", Grain, new Record { State = [7] });
         var leftover = Path.Combine(_root.FullName, "job", "deadbeef.bin.0123.tmp");
         await File.WriteAllTextAsync(leftover, "half a write");
+        File.SetLastWriteTimeUtc(leftover, DateTime.UtcNow - FileGrainStorage.StaleTempAge - TimeSpan.FromMinutes(1));
         var read = new Record();
         await Storage().ReadStateAsync("job", Grain, read);   // a new storage: a silo starting again
         Assert.Equal([7], read.State);
@@ -61,13 +62,42 @@ public sealed class FileGrainStorageTests(FaultyStorageFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task A_corrupt_file_is_reported_with_its_path()
+    public async Task A_young_temp_file_is_left_alone_at_start_since_another_silo_sharing_the_folder_may_be_writing_it()
+    {
+        await Storage().WriteStateAsync("job", Grain, new Record { State = [7] });
+        var inFlight = Path.Combine(_root.FullName, "job", "deadbeef.bin.0123.tmp");
+        await File.WriteAllTextAsync(inFlight, "half a write");
+        _ = Storage();
+        Assert.True(File.Exists(inFlight));
+    }
+
+    [Fact]
+    public async Task A_corrupt_file_is_reported_with_its_path_and_can_still_be_cleared()
     {
         var storage = Storage();
         await storage.WriteStateAsync("job", Grain, new Record { State = [1] });
         var file = Directory.GetFiles(Path.Combine(_root.FullName, "job"), "*.bin").Single();
         await File.WriteAllBytesAsync(file, [0xFF, 0x00, 0x13]);
-        var e = await Assert.ThrowsAsync<InvalidDataException>(() => storage.ReadStateAsync("job", Grain, new Record()));
+        var record = new Record();
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => storage.ReadStateAsync("job", Grain, record));
         Assert.Contains(file, e.Message);
+        await storage.ClearStateAsync("job", Grain, record);   // the ETag the failed read left names the bytes
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
+    public async Task A_key_too_long_for_a_hex_file_name_is_stored_under_its_hash_and_short_keys_keep_their_names()
+    {
+        var storage = Storage();
+        var longGrain = GrainId.Create("adapter", "tiny/" + new string('j', 128));   // the longest job id allowed
+        await storage.WriteStateAsync("job", longGrain, new Record { State = [5] });
+        var read = new Record();
+        await storage.ReadStateAsync("job", longGrain, read);
+        Assert.Equal([5], read.State);
+        Assert.StartsWith("sha256-", FileGrainStorage.FileNameOf(longGrain));
+
+        // Names that always fitted stay as they were stored: nothing to migrate.
+        var hex = Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(Grain.ToString())) + ".bin";
+        Assert.Equal(hex, FileGrainStorage.FileNameOf(Grain));
     }
 }
