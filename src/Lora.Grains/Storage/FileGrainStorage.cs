@@ -1,3 +1,4 @@
+using Lora.Training.Checkpoints;
 using System.Security.Cryptography;
 using Orleans.Runtime;
 using Orleans.Storage;
@@ -71,7 +72,7 @@ public sealed class FileGrainStorage : IGrainStorage
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
-        DirectorySync.Flush(Path.GetDirectoryName(path)!);
+        FileSystemSync.Flush(Path.GetDirectoryName(path)!);
         grainState.ETag = ETagOf(bytes);
         grainState.RecordExists = true;
     }
