@@ -46,22 +46,7 @@ public sealed class FusedStepExecutor(LlamaForCausalLM model, int padId, int chu
             .OrderBy(i => participants[i].Parameters.Layout.Key, StringComparer.Ordinal)
             .ThenBy(i => participants[i].MicroBatch.Count)
             .ThenBy(i => participants[i].MicroBatch.Max(e => e.Length));
-        var chunks = new List<List<int>>();
-        List<int>? current = null;
-        int rows = 0, seqLen = 0;
-        foreach (var i in order)
-        {
-            var p = participants[i];
-            int r = rows + p.MicroBatch.Count, t = Math.Max(seqLen, p.MicroBatch.Max(e => e.Length));
-            if (current is null || (long)r * t > chunkTokens)
-            {
-                chunks.Add(current = []);
-                (r, t) = (p.MicroBatch.Count, p.MicroBatch.Max(e => e.Length));
-            }
-            current.Add(i);
-            (rows, seqLen) = (r, t);
-        }
-        return chunks;
+        return TokenChunks.Split(order, i => participants[i].MicroBatch.Count, i => participants[i].MicroBatch.Max(e => e.Length), chunkTokens);
     }
 
     private ParticipantResult[] RunChunk(IReadOnlyList<StepParticipant> participants)
@@ -109,12 +94,14 @@ public sealed class FusedStepExecutor(LlamaForCausalLM model, int padId, int chu
     }
 
     /// <summary>Mean next-token loss over examples with an adapter's delta (or the bare base when null), without gradients.</summary>
-    public double Evaluate(Lora.ILoraDelta? delta, IReadOnlyList<Data.TrainingExample> examples, int batchSize)
+    /// <param name="batchSize">Rows per forward at most; fewer where they would pass <c>chunkTokens</c> padded tokens
+    /// (at seq_len 8192 and a 32k vocabulary, 16 rows of logits alone are 17 GB).</param>
+    public double Evaluate(Lora.ILoraDelta? delta, IReadOnlyList<Data.TrainingExample> examples, int batchSize = int.MaxValue)
     {
         double total = 0;
         long tokens = 0;
         using var _ = no_grad();
-        foreach (var chunk in examples.Chunk(Math.Max(1, batchSize)))
+        foreach (var chunk in TokenChunks.Split(examples, e => 1, e => e.Length, chunkTokens, Math.Max(1, batchSize)))
         {
             using var scope = NewDisposeScope();
             var (ids, labels, lossTokens) = FusedBatch.Pad(chunk, padId, model.Device);

@@ -10,8 +10,10 @@ internal sealed class PassGathering(EngineOptions options, object engineLock)
     private readonly List<StepRequest> _waiting = [];
     /// <summary>Open sessions: the adapters a pass may wait for.</summary>
     private readonly HashSet<AdapterSession> _open = [];
-    private DateTime _lastPassEnd = DateTime.MinValue;
-    private DateTime _lastOpen = DateTime.MinValue;
+    /// <summary>Monitor.Wait throws past int.MaxValue ms; the wait loop re-checks its deadline after each wake anyway.</summary>
+    private static readonly TimeSpan MaxMonitorWait = TimeSpan.FromMinutes(1);
+    private TimeSpan _lastPassEnd;   // EngineClock time; zero = none yet
+    private TimeSpan _lastOpen;
     /// <summary>Adapters opened into an idle engine and no pass run since (see <see cref="EngineOptions.BurstQuietPeriod"/>).</summary>
     private bool _burstOpening;
 
@@ -21,7 +23,7 @@ internal sealed class PassGathering(EngineOptions options, object engineLock)
     {
         _burstOpening |= _open.Count == 0;
         _open.Add(session);
-        _lastOpen = DateTime.UtcNow;
+        _lastOpen = EngineClock.Now;
     }
 
     /// <summary>Queues a step of an open session (the engine checks, under its lock, that it was not released).</summary>
@@ -52,20 +54,24 @@ internal sealed class PassGathering(EngineOptions options, object engineLock)
     /// continuation that ran a few ms late split the next pass in two, each nearly as slow as a full one.</summary>
     public bool WaitUntilGathered(Func<bool> interrupted)
     {
-        var first = _waiting[0].Arrival;
-        var deadline = Max(first, _lastPassEnd) + options.GatherWindow;
         while (!interrupted() && _waiting.Count > 0)
         {
-            var everyoneIn = _waiting.Count >= Math.Min(_open.Count, options.MaxAdaptersPerStep);
-            var until = everyoneIn ? BurstHold(first) : Max(deadline, BurstHold(first));
-            var wait = until - DateTime.UtcNow;
+            var wait = ReadyAt() - EngineClock.Now;
             if (wait <= TimeSpan.Zero) break;
-            Monitor.Wait(engineLock, wait);
+            Monitor.Wait(engineLock, Min(wait, MaxMonitorWait));
         }
         return !interrupted() && _waiting.Count > 0;
     }
 
-    /// <summary>Oldest requests first, so no adapter waits more than ⌈queued / per-pass⌉ passes.</summary>
+    /// <summary>True once a pass has been ready to start for <paramref name="delay"/>. Counted from the last pass's end
+    /// at the earliest, so the work between passes always gets that long, however early the requests came in.</summary>
+    public bool Overdue(TimeSpan delay) => _waiting.Count > 0 && EngineClock.Now >= Max(ReadyAt(), _lastPassEnd) + delay;
+
+    /// <summary>
+    /// Oldest requests first. One too large for the room left lets newer, smaller ones past it in one pass only;
+    /// from then on a pass closes in front of it. So a request waits for those queued before it (and their remaining
+    /// micro-batches) plus at most one pass — not ⌈queued / per-pass⌉ passes, which token room can stretch.
+    /// </summary>
     public List<StepRequest> Select()
     {
         _burstOpening = false;
@@ -74,7 +80,12 @@ internal sealed class PassGathering(EngineOptions options, object engineLock)
         foreach (var r in _waiting)
         {
             if (pass.Count == options.MaxAdaptersPerStep) break;
-            if (pass.Count > 0 && tokens + r.TokenEstimate > options.MaxTokensPerStep) continue;
+            if (pass.Count > 0 && tokens + r.TokenEstimate > options.MaxTokensPerStep)
+            {
+                if (r.PassedOver) break;
+                r.PassedOver = true;
+                continue;
+            }
             pass.Add(r);
             tokens += r.TokenEstimate;
         }
@@ -87,14 +98,22 @@ internal sealed class PassGathering(EngineOptions options, object engineLock)
     {
         foreach (var r in pass) r.InPass = false;
         _waiting.RemoveAll(finished);
-        _lastPassEnd = DateTime.UtcNow;
+        _lastPassEnd = EngineClock.Now;
+    }
+
+    /// <summary>When the next pass may start (see <see cref="WaitUntilGathered"/>); needs a waiting request.</summary>
+    private TimeSpan ReadyAt()
+    {
+        var first = _waiting[0].Arrival;
+        var everyoneIn = _waiting.Count >= Math.Min(_open.Count, options.MaxAdaptersPerStep);
+        return everyoneIn ? BurstHold(first) : Max(Max(first, _lastPassEnd) + options.GatherWindow, BurstHold(first));
     }
 
     /// <summary>When the first pass after idle may start: once opens have been quiet for the quiet period.</summary>
-    private DateTime BurstHold(DateTime firstRequest) => _burstOpening
+    private TimeSpan BurstHold(TimeSpan firstRequest) => _burstOpening
         ? Min(_lastOpen + options.BurstQuietPeriod, firstRequest + options.BurstHoldLimit)
-        : DateTime.MinValue;
+        : TimeSpan.Zero;
 
-    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
-    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -23,14 +23,14 @@ public static class TextGenerator
             throw new ArgumentException($"prompt of {ids.Count} tokens leaves no room in the model's context of {model.Config.MaxPositionEmbeddings}.");
 
         var generated = new List<int>();
-        using var generator = new Generator((ulong)seed);
+        using var generator = new Generator((ulong)seed, model.Device);   // multinomial rejects a generator of another device type
         using var _ = no_grad();
         while (generated.Count < maxNewTokens && ids.Count < model.Config.MaxPositionEmbeddings)
         {
             using var scope = NewDisposeScope();
             var input = tensor(ids.ToArray(), [1, ids.Count], device: model.Device);
             // Only ids the tokenizer can decode: checkpoints often pad vocab_size past the tokenizer's vocabulary.
-            var last = model.Forward(input, delta)[0, -1].narrow(0, 0, tokenizer.VocabSize);   // (V_tok)
+            var last = model.ForwardLast(input, delta)[0].narrow(0, 0, tokenizer.VocabSize);   // (V_tok)
             long next = temperature == 0
                 ? last.argmax().item<long>()
                 : multinomial(last.div(temperature).softmax(-1), 1, generator: generator).item<long>();

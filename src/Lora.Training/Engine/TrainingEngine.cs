@@ -12,7 +12,8 @@ namespace Lora.Training.Engine;
 /// One per silo: holds the frozen base and runs all tensor work on its own compute thread, never on a caller's
 /// (TorchSharp dispose scopes and grad mode are thread-bound; long turns would stall the Orleans scheduler).
 /// Step requests from many adapters are gathered for a short window and executed as one fused pass; other work
-/// (open, evaluate, checkpoint, generate) runs between passes.
+/// (open, evaluate, checkpoint, generate) runs between passes, for a bounded time once a pass is ready
+/// (<see cref="EngineOptions.MaxPassDelay"/>).
 /// </summary>
 public sealed class TrainingEngine : IDisposable
 {
@@ -23,6 +24,8 @@ public sealed class TrainingEngine : IDisposable
     private readonly FusedStepExecutor _executor;
     private readonly Thread _thread;
     private bool _stopping;
+    /// <summary>Exclusive work has run since the last pass (compute thread, under the lock).</summary>
+    private bool _exclusiveSincePass;
 
     public TrainingEngine(string baseModelId, LlamaForCausalLM model, ITextTokenizer tokenizer, EngineOptions? options = null)
     {
@@ -83,7 +86,7 @@ public sealed class TrainingEngine : IDisposable
     /// <summary>One optimizer step (all its micro-batches), fused with whatever other adapters are stepping.</summary>
     public Task<TrainingStepResult> StepAsync(AdapterSession session, CancellationToken cancellationToken = default)
     {
-        var request = new StepRequest(session, DateTime.UtcNow);
+        var request = new StepRequest(session);
         lock (_lock)
         {
             // Under the lock that ReleaseAsync and Dispose take: a request can never reach a pass after either.
@@ -112,7 +115,7 @@ public sealed class TrainingEngine : IDisposable
         if (examples.Count == 0) return Task.FromResult(double.NaN);
         return RunAsync(() =>
         {
-            if (session is null) return _executor.Evaluate(null, examples, 16);
+            if (session is null) return _executor.Evaluate(null, examples);
             using var weights = session.Parameters.ToWeights();
             return _executor.Evaluate(new SingleAdapterDelta(weights), examples, session.Job.Training.BatchSize);
         });
@@ -136,12 +139,20 @@ public sealed class TrainingEngine : IDisposable
         {
             using var weights = PeftAdapterFiles.FromBytes(safetensors, configJson);
             PeftAdapterFiles.ValidateAgainst(weights, Model.Config);
-            return TextGenerator.Generate(Model, Tokenizer, new SingleAdapterDelta(weights), prompt, maxNewTokens, temperature, seed);
+            return Generate(weights, prompt, maxNewTokens, temperature, seed);
         });
 
+    /// <summary>At most <see cref="EngineOptions.MaxNewTokens"/> tokens, however many are asked for.</summary>
     public Task<string> GenerateAsync(AdapterWeights? adapter, string prompt, int maxNewTokens, double temperature = 0, long seed = 0) =>
-        RunAsync(() => TextGenerator.Generate(Model, Tokenizer, adapter is null ? null : new SingleAdapterDelta(adapter),
-            prompt, maxNewTokens, temperature, seed));
+        RunAsync(() => Generate(adapter, prompt, maxNewTokens, temperature, seed));
+
+    private string Generate(AdapterWeights? adapter, string prompt, int maxNewTokens, double temperature, long seed)
+    {
+        // Adapters load on the CPU (PEFT files) or come from anywhere; the base may be on a GPU.
+        using var onDevice = adapter?.To(Model.Device);
+        return TextGenerator.Generate(Model, Tokenizer, onDevice is null ? null : new SingleAdapterDelta(onDevice), prompt,
+            Math.Min(maxNewTokens, Options.MaxNewTokens), temperature, seed);
+    }
 
     /// <summary>Frees the adapter's tensors and its admission budget.</summary>
     public Task ReleaseAsync(AdapterSession session) => RunAsync(() =>
@@ -184,8 +195,9 @@ public sealed class TrainingEngine : IDisposable
             {
                 while (!_stopping && _exclusive.Count == 0 && !_gathering.HasRequests) Monitor.Wait(_lock);
                 if (_stopping) break;
-                if (_exclusive.Count > 0) exclusive = _exclusive.Dequeue();
-                else if (_gathering.WaitUntilGathered(() => _stopping || _exclusive.Count > 0)) pass = _gathering.Select();
+                if (_exclusive.Count > 0 && !PassDue()) (exclusive, _exclusiveSincePass) = (_exclusive.Dequeue(), true);
+                else if (_gathering.WaitUntilGathered(() => _stopping || (_exclusive.Count > 0 && !PassDue())))
+                    (pass, _exclusiveSincePass) = (_gathering.Select(), false);
             }
             exclusive?.Run();
             if (pass is not null) RunPass(pass);
@@ -197,6 +209,11 @@ public sealed class TrainingEngine : IDisposable
             while (_exclusive.TryDequeue(out var item)) item.Fail(new ObjectDisposedException(nameof(TrainingEngine)));
         }
     }
+
+    /// <summary>A gathered pass goes before further exclusive work once one item has run since the last pass and the
+    /// pass has been ready for <see cref="EngineOptions.MaxPassDelay"/>: a stream of generations must not starve
+    /// training, nor a stream of passes the checkpoints and releases.</summary>
+    private bool PassDue() => _exclusiveSincePass && _gathering.Overdue(Options.MaxPassDelay);
 
     private void RunPass(List<StepRequest> pass)
     {

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Lora.Training.Lora;
 
 /// <summary>
@@ -10,6 +12,11 @@ public sealed class AdapterWeights(LoraSettings settings, IReadOnlyDictionary<st
     public IReadOnlyDictionary<string, LoraPair> Pairs { get; } = pairs;
 
     public LoraPair? Find(string modulePath) => Pairs.GetValueOrDefault(modulePath);
+
+    /// <summary>The factors on <paramref name="device"/>, as new handles the caller disposes (already there, they share
+    /// storage with these, which stay valid).</summary>
+    public AdapterWeights To(Device device) =>
+        new(Settings, Pairs.ToDictionary(p => p.Key, p => new LoraPair(p.Value.A.to(device), p.Value.B.to(device))));
 
     public void Dispose()
     {

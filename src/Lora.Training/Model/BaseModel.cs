@@ -32,10 +32,12 @@ public sealed class BaseModel(string id, string path, LlamaForCausalLM model, IT
         var tokenizer = TokenizerLoader.Load(modelDir);
         if (tokenizer.VocabSize > config.VocabSize)
             throw new InvalidDataException($"{modelDir}: tokenizer has {tokenizer.VocabSize} tokens but the model's vocab_size is {config.VocabSize}.");
-        var model = LlamaForCausalLM.Create(config, weightDtype, device);
+        // Read before the model exists: a missing or corrupt shard then has no model to leak.
         var stateDict = HfCheckpointReader.ReadStateDict(modelDir);
+        LlamaForCausalLM? model = null;
         try
         {
+            model = LlamaForCausalLM.Create(config, weightDtype, device);
             var bound = StateDictBinder.Bind(stateDict, model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
             // A tensor with no place in the model means config.json does not describe this checkpoint (a bias or
             // layer the config did not announce); dropping it would run a different model. Rotary caches are derived,
@@ -48,7 +50,7 @@ public sealed class BaseModel(string id, string path, LlamaForCausalLM model, IT
         }
         catch
         {
-            model.Dispose();
+            model?.Dispose();
             throw;
         }
         finally

@@ -43,7 +43,7 @@ public sealed class LlamaForCausalLM : nn.Module
     /// <summary>GPT-style random init (normal, std 0.02; norms at 1) from a seed, for new tiny models.</summary>
     public LlamaForCausalLM InitializeRandom(long seed)
     {
-        using var generator = new Generator((ulong)seed);
+        using var generator = new Generator((ulong)seed, Device);   // normal_ rejects a generator of another device type
         using (no_grad())
         {
             foreach (var (name, p) in named_parameters())
@@ -59,9 +59,30 @@ public sealed class LlamaForCausalLM : nn.Module
     /// <summary>Logits for next-token prediction.   inputIds (B, T) → (B, T, V) float32.</summary>
     public Tensor Forward(Tensor inputIds, ILoraDelta? lora = null)
     {
+        using var hidden = Trunk(inputIds, lora);   // (B, T, C)
+        return Head(hidden);
+    }
+
+    /// <summary>Logits of the last position only.   inputIds (B, T) → (B, V) float32. Generation reads nothing else,
+    /// and the head over every position is T × V floats (the largest tensor of a long prompt with a big vocabulary).</summary>
+    public Tensor ForwardLast(Tensor inputIds, ILoraDelta? lora = null)
+    {
+        using var hidden = Trunk(inputIds, lora);   // (B, T, C)
+        using var last = hidden.select(1, -1);      // (B, C)
+        return Head(last);
+    }
+
+    /// <summary>(B, T) → (B, T, C) float32, final norm applied.</summary>
+    private Tensor Trunk(Tensor inputIds, ILoraDelta? lora)
+    {
         if (inputIds.shape[1] > Config.MaxPositionEmbeddings)
             throw new ArgumentException($"sequence length {inputIds.shape[1]} exceeds the model's max_position_embeddings {Config.MaxPositionEmbeddings}.");
-        using var hidden = model.Forward(inputIds, lora);   // (B, T, C)
+        return model.Forward(inputIds, lora);
+    }
+
+    /// <summary>(…, C) → (…, V) float32.</summary>
+    private Tensor Head(Tensor hidden)
+    {
         if (lm_head is not null) return lm_head.Forward(hidden);
         using var cast = hidden.to(WeightDtype);
         using var logits = nn.functional.linear(cast, model.EmbedTokens);

@@ -23,6 +23,13 @@ internal static class EngineFixtures
         new(new LoraSettings { Rank = 8, Alpha = 8, TargetModules = ["k_proj", "down_proj"], UseRsLora = true, Seed = 4 }, 3, 7, 5e-3),
     ];
 
+    /// <summary>A small training job seeded by <paramref name="i"/>: rank 2 on q/v, 8 examples of 16 tokens, no eval split.</summary>
+    public static AdapterJob Job(int i, int batch = 4, int accumulation = 1) => new($"job-{i}",
+        new LoraSettings { Rank = 2, Alpha = 4, TargetModules = ["q_proj", "v_proj"], Seed = i },
+        new TrainingSettings { LearningRate = 1e-3, BatchSize = batch, SeqLen = 16, Steps = 1000, EvalFraction = 0, Seed = i,
+            GradientAccumulation = accumulation },
+        Examples(8, 16, i), []);
+
     /// <summary>Fresh parameters with B drawn from the seed too, so every factor gets a gradient from step 1.</summary>
     public static AdapterParameters Parameters(LlamaConfig config, LoraSettings settings)
     {

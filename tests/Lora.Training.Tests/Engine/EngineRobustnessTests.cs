@@ -1,5 +1,5 @@
 using Lora.Training.Engine;
-using Lora.Training.Lora;
+using static Lora.Training.Tests.Engine.EngineFixtures;
 
 namespace Lora.Training.Tests.Engine;
 
@@ -10,12 +10,6 @@ public sealed class EngineRobustnessTests : IDisposable
     private readonly EngineWorkspace _w = new();
 
     public void Dispose() => _w.Dispose();
-
-    private static AdapterJob Job(int i, int batch = 4, int accumulation = 1) => new($"job-{i}",
-        new LoraSettings { Rank = 2, Alpha = 4, TargetModules = ["q_proj", "v_proj"], Seed = i },
-        new TrainingSettings { LearningRate = 1e-3, BatchSize = batch, SeqLen = 16, Steps = 1000, EvalFraction = 0, Seed = i,
-            GradientAccumulation = accumulation },
-        EngineFixtures.Examples(8, 16, i), []);
 
     private static EngineOptions NoHold => new() { BurstQuietPeriod = TimeSpan.Zero };
 
@@ -138,6 +132,15 @@ public sealed class EngineRobustnessTests : IDisposable
         Assert.Contains("'batch_size' × 'seq_len' = 4 × 16 = 64 tokens", e.Message);
         Assert.Contains("max_tokens_per_step", e.Message);
         Assert.Equal(0, engine.Admission.Resident);
+    }
+
+    [Fact]
+    public void A_wait_option_too_long_for_the_engine_clock_is_refused_naming_it()
+    {
+        // 30 days once reached Monitor.Wait on the compute thread, which throws past 24.8 days and took the process down.
+        var e = Assert.Throws<ArgumentException>(() => new EngineOptions { GatherWindow = TimeSpan.FromDays(30) }.Validate());
+        Assert.Contains("'gather_window'", e.Message);
+        Assert.Throws<ArgumentException>(() => new EngineOptions { BurstHoldLimit = TimeSpan.MaxValue }.Validate());
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using Lora.Training.Engine;
+using Lora.Training.Lora;
 using Lora.Training.Runtime;
 using Lora.Training.Tests.Model;
+using static TorchSharp.torch;
 
 namespace Lora.Training.Tests.Engine;
 
@@ -32,5 +34,30 @@ public sealed class FusedChunkingTests
             }
         }
         foreach (var p in a.Concat(b)) p.Dispose();
+    }
+
+    [Fact]
+    public void Evaluation_runs_at_most_the_chunk_token_budget_per_forward_and_gives_the_same_loss()
+    {
+        using var model = Tiny.Model();
+        var examples = EngineFixtures.Examples(10, 16, seed: 3);
+        var rows = new RowRecorder();
+        var chunked = new FusedStepExecutor(model, padId: 0, chunkTokens: 40).Evaluate(rows, examples, batchSize: 16);
+        // 16-token rows in a 40-token budget: two per forward, whatever the 16 rows asked for.
+        Assert.Equal(2, rows.Max);
+        var whole = new FusedStepExecutor(model, padId: 0, chunkTokens: 1_000_000).Evaluate(null, examples, batchSize: 16);
+        EngineFixtures.AssertClose(whole, chunked, 1e-5, "loss of the chunked evaluation");
+    }
+
+    /// <summary>Adds nothing; remembers the most rows one forward carried.</summary>
+    private sealed class RowRecorder : ILoraDelta
+    {
+        public long Max { get; private set; }
+
+        public Tensor? Apply(int layer, string module, Tensor x)
+        {
+            Max = Math.Max(Max, x.shape[0]);
+            return null;
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Lora.Training.Engine;
-using Lora.Training.Lora;
+using static Lora.Training.Tests.Engine.EngineFixtures;
 
 namespace Lora.Training.Tests.Engine;
 
@@ -11,11 +11,6 @@ public sealed class SchedulingTests : IDisposable
     private readonly EngineWorkspace _w = new();
 
     public void Dispose() => _w.Dispose();
-
-    private static AdapterJob Job(int i) => new($"job-{i}",
-        new LoraSettings { Rank = 2, Alpha = 4, TargetModules = ["q_proj", "v_proj"], Seed = i },
-        new TrainingSettings { LearningRate = 1e-3, BatchSize = 4, SeqLen = 16, Steps = 1000, EvalFraction = 0, Seed = i },
-        EngineFixtures.Examples(8, 16, i), []);
 
     [Fact]
     public async Task With_more_adapters_waiting_than_a_pass_takes_every_one_keeps_pace_and_none_starves()
@@ -82,6 +77,40 @@ public sealed class SchedulingTests : IDisposable
         // starts after it was queued at the latest, plus the one that may already have been running (4 counted).
         Assert.True(waits.Max() <= 4, $"a request waited for {waits.Max()} passes: [{string.Join(",", waits)}]");
         foreach (var s in sessions) await engine.ReleaseAsync(s);
+    }
+
+    [Fact]
+    public void A_request_too_large_for_the_room_left_in_a_pass_is_passed_over_by_newer_ones_once_at_most()
+    {
+        // 100 tokens a pass: the large request (4 × 16) fits beside no small one (3 × 16). An older one accumulates
+        // over 4 passes and a small one asks again after each of its steps; skipping the large one every time they
+        // fill the room would keep it waiting until the accumulation ends.
+        var gathering = new PassGathering(new EngineOptions { MaxTokensPerStep = 100 }.Validate(), new object());
+        AdapterSession Open(int i, int batch, int accumulation)
+        {
+            var job = Job(i) with { Training = Job(i).Training with { BatchSize = batch, GradientAccumulation = accumulation } };
+            return AdapterSession.Open(job, new AdapterLayout(_w.Model.Config, job.Lora), null, TorchSharp.torch.CPU);
+        }
+        var sessions = new[] { Open(0, 3, 4), Open(1, 4, 1), Open(2, 3, 1) };
+        var queued = new List<StepRequest>();
+        void Enqueue(AdapterSession s) { queued.Add(new StepRequest(s)); gathering.Enqueue(queued[^1]); }
+        foreach (var s in sessions) Enqueue(s);
+        var large = queued[1];
+
+        var passedOver = 0;
+        for (var passes = 0; passes < 10; passes++)
+        {
+            var pass = gathering.Select();
+            if (pass.Contains(large)) break;
+            if (pass.Any(r => queued.IndexOf(r) > queued.IndexOf(large))) passedOver++;
+            foreach (var r in pass) r.MicroBatchesDone++;
+            var finished = pass.Where(r => r.MicroBatchesDone == r.MicroBatchesPerStep).ToList();
+            gathering.PassEnded(pass, finished.Contains);
+            foreach (var r in finished) Enqueue(r.Session);
+        }
+        Assert.True(large.InPass, "the large request never got into a pass");
+        Assert.True(passedOver <= 1, $"newer requests went past the large one in {passedOver} passes");
+        foreach (var s in sessions) s.Parameters.Dispose();
     }
 
     [Fact]

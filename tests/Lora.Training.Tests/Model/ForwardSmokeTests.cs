@@ -29,4 +29,17 @@ public sealed class ForwardSmokeTests
         Assert.True(Tiny.BitEqual(first, second));
         first.Dispose();
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Last_position_logits_equal_the_last_row_of_the_full_logits(bool tied)
+    {
+        using var model = Tiny.Model(Tiny.Config(c => c with { TieWordEmbeddings = tied }));
+        using var scope = NewDisposeScope();
+        var ids = Tiny.Ids(2, 7);
+        var last = model.ForwardLast(ids);
+        Assert.Equal(new long[] { 2, 512 }, last.shape);
+        Assert.True(Tiny.MaxAbsDiff(model.Forward(ids).select(1, -1), last) < 1e-5);
+    }
 }
