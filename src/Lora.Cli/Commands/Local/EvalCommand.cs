@@ -39,7 +39,7 @@ internal static class EvalCommand
             if (parse.GetValue(batchSize) < 1) throw new CliException($"--batch-size must be >= 1 (got {parse.GetValue(batchSize)}).");
 
             using var baseModel = LocalModel.LoadBase(parse.GetValue(model)!, parse.GetValue(dtype) ?? "float32", parse.GetValue(device)!, parse.GetValue(threads));
-            using var weights = LocalModel.LoadAdapter(parse.GetValue(adapter), baseModel.Config);
+            using var weights = LocalModel.LoadAdapter(parse.GetValue(adapter), baseModel);
             var examples = parse.GetValue(text) is { } t ? [Sequence(TextIds(baseModel, t), baseModel.Config, "--text")]
                 : parse.GetValue(tokenIds) is { } ids ? [Sequence(ParseIds(ids, baseModel.Config.VocabSize), baseModel.Config, "--token-ids")]
                 : FromJsonl(baseModel, dataPath!);

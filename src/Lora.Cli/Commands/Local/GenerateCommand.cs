@@ -40,7 +40,7 @@ internal static class GenerateCommand
             if (!double.IsFinite(t) || t < 0) throw new CliException($"--temperature must be a finite number >= 0 (got {t}).");
 
             using var baseModel = LocalModel.LoadBase(parse.GetValue(model)!, parse.GetValue(dtype) ?? "float32", parse.GetValue(device)!, parse.GetValue(threads));
-            using var weights = LocalModel.LoadAdapter(parse.GetValue(adapter), baseModel.Config);
+            using var weights = LocalModel.LoadAdapter(parse.GetValue(adapter), baseModel);
             // Synchronous on this thread: torch grad mode and dispose scopes are per OS thread.
             var completion = TextGenerator.Generate(baseModel.Model, baseModel.Tokenizer, weights is null ? null : new SingleAdapterDelta(weights),
                 parse.GetValue(prompt)!, parse.GetValue(maxNew), t, parse.GetValue(seed));

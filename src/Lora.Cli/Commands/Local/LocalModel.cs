@@ -25,21 +25,25 @@ internal static class LocalModel
     }
 
     /// <summary>Null when no adapter was given. A loaded adapter is checked against the base before any compute,
-    /// so a mismatched adapter fails with the offending modules and shapes rather than a matmul error.</summary>
-    public static AdapterWeights? LoadAdapter(string? dir, LlamaConfig config)
+    /// so a mismatched adapter fails with the offending modules and shapes rather than a matmul error. Files load on
+    /// the CPU; the factors are returned on the base's device, where the LoRA path multiplies them.</summary>
+    public static AdapterWeights? LoadAdapter(string? dir, BaseModel baseModel)
     {
         if (dir is null) return null;
         if (!Directory.Exists(dir)) throw new CliException($"--adapter: directory '{dir}' does not exist.");
         var adapter = PeftAdapterFiles.Load(dir);
         try
         {
-            PeftAdapterFiles.ValidateAgainst(adapter, config);
-            return adapter;
+            PeftAdapterFiles.ValidateAgainst(adapter, baseModel.Config);
+            return adapter.To(baseModel.Model.Device);
         }
         catch (InvalidDataException e)
         {
-            adapter.Dispose();
             throw new CliException($"--adapter '{dir}': {e.Message}");
+        }
+        finally
+        {
+            adapter.Dispose();   // To made new handles; on the same device they share storage, which stays alive
         }
     }
 }
