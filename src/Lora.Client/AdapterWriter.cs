@@ -4,97 +4,101 @@ using Lora.Abstractions;
 namespace Lora.Client;
 
 /// <summary>
-/// Writes a PEFT adapter folder so that a reader sees the old pair of files, no folder, or the new pair — never new
-/// weights beside an old adapter_config.json, which PEFT would load silently with the wrong scaling. Both files are
-/// written into a temporary sibling folder, flushed to disk, and the folder is then swapped in: the old one is renamed
-/// aside, the new one renamed into place, the old one deleted. Renames within one parent stay on one file system.
-/// A crash between the two renames leaves the target missing and both pairs in hidden siblings (".NAME.*.old/.new").
+/// Writes a PEFT adapter's two files so that adapter_config.json never describes weights that are not there — PEFT
+/// would load new weights with an old config silently, at the wrong scaling. The folder itself is never moved or
+/// copied: it may be a mount point, the current folder, or hold the user's other files, which stay untouched.
+/// <para>A missing folder is built whole in a hidden sibling and renamed into place. In an existing one both files
+/// are first written and flushed under hidden temporary names inside it (same file system, so the final step is a
+/// rename); then the weights are renamed over theirs and the config last. A failure before that leaves the old pair;
+/// a crash in the instant between the two renames can leave new weights with the old config, and downloading again
+/// repairs it.</para>
 /// </summary>
 public static class AdapterWriter
 {
-    private static readonly string[] AdapterFileNames = [AdapterFiles.WeightsFileName, AdapterFiles.ConfigFileName];
-
-    /// <summary>Writes adapter_model.safetensors and adapter_config.json as the folder <paramref name="outDir"/>,
-    /// replacing an earlier download there. Throws <see cref="LoraClientException"/> without touching anything when
-    /// the folder holds anything else, because replacing it would delete that.</summary>
+    /// <summary>Writes adapter_model.safetensors and adapter_config.json into <paramref name="outDir"/> (created if
+    /// missing, written through if it is a symbolic link), replacing an earlier download there.</summary>
     public static async Task<DownloadedAdapter> WriteAsync(string jobId, AdapterFiles files, string outDir, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(files);
         var dir = CheckTarget(outDir);
-        var staging = await StageAsync(files, dir, ct);
+        var real = ThroughLink(dir);
+        if (Directory.Exists(real)) await ReplaceAsync(files, real, ct);
+        else await CreateAsync(files, real, ct);
+        return new DownloadedAdapter(jobId, Path.Combine(dir, AdapterFiles.WeightsFileName), Path.Combine(dir, AdapterFiles.ConfigFileName),
+            files.Safetensors.LongLength);
+    }
+
+    private static async Task CreateAsync(AdapterFiles files, string dir, CancellationToken ct)
+    {
+        var parent = Path.GetDirectoryName(dir)!;   // a root folder always exists, so this one has a parent
+        var staging = Directory.CreateDirectory(Path.Combine(parent, $".{Path.GetFileName(dir)}.partial-{Guid.NewGuid():N}")).FullName;
         try
         {
+            foreach (var (name, bytes) in Content(files)) await WriteDurableAsync(Path.Combine(staging, name), bytes, ct);
             ct.ThrowIfCancellationRequested();
-            Swap(staging, dir);
+            Directory.Move(staging, dir);
         }
         finally
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
-        return new DownloadedAdapter(jobId, Path.Combine(dir, AdapterFiles.WeightsFileName), Path.Combine(dir, AdapterFiles.ConfigFileName),
-            files.Safetensors.LongLength);
     }
 
-    /// <summary>Both files, flushed to disk, in a new hidden sibling of <paramref name="dir"/>; returns its path. The
-    /// target is not touched.</summary>
-    internal static async Task<string> StageAsync(AdapterFiles files, string dir, CancellationToken ct)
+    private static async Task ReplaceAsync(AdapterFiles files, string dir, CancellationToken ct)
     {
-        var staging = Sibling(dir, "new");
-        Directory.CreateDirectory(staging);
+        var staged = await StageInPlaceAsync(files, dir, ct);
         try
         {
-            await WriteDurableAsync(Path.Combine(staging, AdapterFiles.WeightsFileName), files.Safetensors, ct);
-            await WriteDurableAsync(Path.Combine(staging, AdapterFiles.ConfigFileName), Encoding.UTF8.GetBytes(files.ConfigJson), ct);
-            return staging;
+            ct.ThrowIfCancellationRequested();
+            Commit(staged);
         }
-        catch
+        finally
         {
-            Directory.Delete(staging, recursive: true);
-            throw;
+            foreach (var (temp, _) in staged) File.Delete(temp);   // none left after a commit
         }
     }
 
-    /// <summary>Replaces <paramref name="dir"/> (if any) by the folder <paramref name="staging"/>.</summary>
-    internal static void Swap(string staging, string dir)
+    /// <summary>Both files written and flushed under hidden temp names inside the existing <paramref name="dir"/>;
+    /// returns them with their final paths, weights first. The adapter already there is not touched.</summary>
+    internal static async Task<IReadOnlyList<(string Temp, string Final)>> StageInPlaceAsync(AdapterFiles files, string dir, CancellationToken ct)
     {
-        if (!Directory.Exists(dir))
+        var content = Content(files);
+        var staged = content.Select(c => (Temp: Path.Combine(dir, $".{c.Name}.{Guid.NewGuid():N}.tmp"), Final: Path.Combine(dir, c.Name))).ToList();
+        try
         {
-            Directory.Move(staging, dir);
-            return;
+            for (var i = 0; i < staged.Count; i++) await WriteDurableAsync(staged[i].Temp, content[i].Bytes, ct);
+            return staged;
         }
-        var aside = Sibling(dir, "old");
-        Directory.Move(dir, aside);
-        try { Directory.Move(staging, dir); }
         catch
         {
-            Directory.Move(aside, dir); // the old pair stays the answer
+            foreach (var (temp, _) in staged) File.Delete(temp);
             throw;
         }
-        Directory.Delete(aside, recursive: true);
     }
 
-    /// <summary>Throws <see cref="LoraClientException"/> unless <paramref name="outDir"/> is new, empty, or holds only an
-    /// adapter's two files (a re-download); returns its full path. Cheap: check before fetching the adapter.</summary>
+    /// <summary>Renames the staged files over their final names in order: the config last, after its weights.</summary>
+    internal static void Commit(IReadOnlyList<(string Temp, string Final)> staged)
+    {
+        foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
+    }
+
+    /// <summary>Throws <see cref="LoraClientException"/> when <paramref name="outDir"/> is an existing file; returns
+    /// its full path. Cheap: check before fetching the adapter.</summary>
     public static string CheckTarget(string outDir)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outDir);
         var dir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir));
-        if (Path.GetDirectoryName(dir) is null) throw new LoraClientException($"'{dir}' is a root folder: choose a folder for the adapter.");
-        if (!Directory.Exists(dir)) return dir;
-        var foreign = Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName)
-            .Where(name => !AdapterFileNames.Contains(name) || Directory.Exists(Path.Combine(dir, name!))).Order().ToList();
-        if (foreign.Count > 0)
-            throw new LoraClientException($"'{dir}' holds files other than an adapter's ({string.Join(", ", foreign.Take(3))}" +
-                $"{(foreign.Count > 3 ? ", …" : "")}); the download replaces the whole folder, so choose an empty or new one.");
-        // Renaming the working folder aside would strand this process (and the user's shell) in a deleted folder.
-        var cwd = Path.TrimEndingDirectorySeparator(Environment.CurrentDirectory);
-        if (cwd == dir || cwd.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new LoraClientException($"'{dir}' is the current folder: the download replaces the whole folder, so choose a subfolder.");
+        if (File.Exists(ThroughLink(dir))) throw new LoraClientException($"'{dir}' is an existing file, not a folder for the adapter.");
         return dir;
     }
 
-    private static string Sibling(string dir, string role) =>
-        Path.Combine(Path.GetDirectoryName(dir)!, $".{Path.GetFileName(dir)}.{Guid.NewGuid():N}.{role}");
+    /// <summary>Where a link named <paramref name="dir"/> leads (even to a folder not created yet), so a new folder is
+    /// made at the link's target instead of replacing the link; links further up resolve by themselves.</summary>
+    private static string ThroughLink(string dir) =>
+        new DirectoryInfo(dir).LinkTarget is null ? dir : new DirectoryInfo(dir).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+
+    private static (string Name, byte[] Bytes)[] Content(AdapterFiles files) =>
+        [(AdapterFiles.WeightsFileName, files.Safetensors), (AdapterFiles.ConfigFileName, Encoding.UTF8.GetBytes(files.ConfigJson))];
 
     private static async Task WriteDurableAsync(string path, byte[] content, CancellationToken ct)
     {

@@ -36,12 +36,12 @@ public sealed partial class LoraClusterClient
     public Task DeleteAsync(string jobId) => CallAsync(async () => await (await ResolveAsync(jobId)).Delete());
 
     /// <summary>Downloads the finished adapter into <paramref name="outDir"/> as adapter_model.safetensors +
-    /// adapter_config.json; the folder is replaced as a whole (<see cref="AdapterWriter"/>), so a reader never sees new
-    /// weights with an old config. <paramref name="ct"/> cancels only the local write: the transfer from the silo is one
+    /// adapter_config.json, the config renamed in after its weights (<see cref="AdapterWriter"/>); other files in the
+    /// folder are left alone. <paramref name="ct"/> cancels only the local write: the transfer from the silo is one
     /// message that runs to its end (or its 5-minute timeout).</summary>
     public async Task<DownloadedAdapter> DownloadAdapterAsync(string jobId, string outDir, CancellationToken ct = default)
     {
-        AdapterWriter.CheckTarget(outDir); // before the transfer: a folder we would refuse should not cost a download
+        AdapterWriter.CheckTarget(outDir); // before the transfer: a path we would refuse should not cost a download
         var files = await CallAsync(async () => await (await ResolveAsync(jobId)).DownloadAdapter());
         return await AdapterWriter.WriteAsync(jobId, files, outDir, ct);
     }

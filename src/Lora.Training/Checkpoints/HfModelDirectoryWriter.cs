@@ -62,13 +62,16 @@ public static class HfModelDirectoryWriter
     private static long StoredBytes(Tensor t, ScalarType storage) =>
         t.numel() * (t.is_floating_point() ? (storage == ScalarType.BFloat16 ? 2 : 4) : t.element_size());
 
+    /// <summary>Whether a file name is one this writer may have written as weights (and so may remove as stale).</summary>
+    internal static bool IsWeightFile(string name) =>
+        name == HfCheckpointReader.WeightsFile || name == HfCheckpointReader.IndexFile || ShardPlan.IsShardName(name);
+
     private static void RemoveStaleWeights(string dir, HashSet<string> written)
     {
         foreach (var path in Directory.EnumerateFiles(dir))
         {
             var name = Path.GetFileName(path);
-            var ours = name == HfCheckpointReader.WeightsFile || name == HfCheckpointReader.IndexFile || ShardPlan.IsShardName(name);
-            if (ours && !written.Contains(name)) File.Delete(path);
+            if (IsWeightFile(name) && !written.Contains(name)) File.Delete(path);
         }
     }
 }

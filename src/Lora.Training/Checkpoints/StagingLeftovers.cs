@@ -3,8 +3,9 @@ using System.Text.RegularExpressions;
 namespace Lora.Training.Checkpoints;
 
 /// <summary>
-/// Names of the hidden siblings a write stages in, and the removal of those a crash left behind. Each name carries
-/// the target's name and a fresh id, so concurrent writers never collide and leftovers can be told from user files.
+/// Names of the hidden entries a write stages in (beside its target, or inside a folder written in place), and the
+/// removal of those a crash left behind. Each name carries the target's name and a fresh id, so concurrent writers
+/// never collide and leftovers can be told from user files.
 /// </summary>
 internal static class StagingLeftovers
 {
@@ -15,24 +16,20 @@ internal static class StagingLeftovers
 
     public static string StagingFolder(string name) => $".{name}.partial-{Guid.NewGuid():N}";
 
-    public static string AsideFolder(string name) => $".{name}.replaced-{Guid.NewGuid():N}";
-
     /// <summary>
     /// Deletes leftovers of <paramref name="name"/> in <paramref name="parent"/> untouched for <see cref="MaxAge"/>
-    /// (also the visible "name.partial-id" folders of earlier versions). A replaced folder is kept while
-    /// <paramref name="name"/> itself is missing: a crash between the two renames of a swap left it as the only copy.
+    /// (also the visible "name.partial-id" folders of earlier versions). Only names a writer makes, with their
+    /// 32-hex id, are touched: anything else in <paramref name="parent"/> may be the user's.
     /// </summary>
     public static void Clean(string parent, string name)
     {
         if (!Directory.Exists(parent)) return;
         var (n, id) = (Regex.Escape(name), "[0-9a-f]{32}");
-        var pattern = new Regex($@"^(?:\.?{n}\.partial-{id}|\.{n}\.{id}\.tmp|\.{n}\.(?<aside>replaced-){id})$");
-        var targetExists = Path.Exists(Path.Combine(parent, name));
+        var pattern = new Regex($@"^(?:\.?{n}\.partial-{id}|\.{n}\.{id}\.tmp)$");
         var cutoff = DateTime.UtcNow - MaxAge;
         foreach (var entry in Directory.EnumerateFileSystemEntries(parent, "*" + name + "*"))
         {
-            var m = pattern.Match(Path.GetFileName(entry));
-            if (!m.Success || (m.Groups["aside"].Success && !targetExists) || LastWrite(entry) > cutoff) continue;
+            if (!pattern.IsMatch(Path.GetFileName(entry)) || LastWrite(entry) > cutoff) continue;
             try
             {
                 if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);

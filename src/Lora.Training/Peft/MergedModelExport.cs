@@ -51,9 +51,9 @@ public static class MergedModelExport
 
     /// <summary>
     /// Writes base + adapter as a merged HuggingFace model directory: weights with every targeted W replaced by
-    /// W + scaling·B·A, config.json, and the base's tokenizer files copied alongside. The directory is replaced as a
-    /// whole (<see cref="DirectorySwap"/>), so a failed merge or write leaves the output as it was and a crash never
-    /// leaves new shards beside old ones; files of an existing <paramref name="outDir"/> other than weights are kept.
+    /// W + scaling·B·A, config.json, and the base's tokenizer files copied alongside. Written as one set
+    /// (<see cref="FileSetWriter"/>): a failed merge or write leaves the output as it was, config.json goes in last,
+    /// weight files of an earlier export that this one does not use are removed, and other files are left alone.
     /// Writing over the base model itself is refused: it would destroy the base while reading it.
     /// </summary>
     public static void ExportDirectory(string baseDir, AdapterWeights adapter, string outDir, string? dtype = null,
@@ -63,13 +63,9 @@ public static class MergedModelExport
         if (RealPath.SameFolder(baseDir, outDir))
             throw new ArgumentException($"'{outDir}' is the base model's own directory (--model '{baseDir}', both resolve to "
                 + $"'{RealPath.Of(baseDir)}'): choose another output directory.");
-        // Old weight files are not carried over: shards of an earlier export would be read with the new ones.
-        DirectorySwap.Replace(outDir, staging => WriteDirectory(baseDir, adapter, staging, dtype, maxShardBytes),
-            keepOld: name => !IsWeightFile(name));
+        FileSetWriter.Write(outDir, staging => WriteDirectory(baseDir, adapter, staging, dtype, maxShardBytes),
+            commitOrder: [HfCheckpointReader.IndexFile, HfCheckpointReader.ConfigFile], previousSet: HfModelDirectoryWriter.IsWeightFile);
     }
-
-    private static bool IsWeightFile(string name) =>
-        name == HfCheckpointReader.WeightsFile || name == HfCheckpointReader.IndexFile || ShardPlan.IsShardName(name);
 
     private static void WriteDirectory(string baseDir, AdapterWeights adapter, string outDir, string? dtype, long maxShardBytes)
     {

@@ -49,19 +49,19 @@ public static partial class PeftAdapterFiles
     }
 
     /// <summary>
-    /// Writes an adapter received as bytes after checking it parses. The directory is replaced as a whole
-    /// (<see cref="DirectorySwap"/>): weights and config always come from the same adapter, even after a crash; other
-    /// files already in it are kept.
+    /// Writes an adapter received as bytes after checking it parses, as one set (<see cref="FileSetWriter"/>):
+    /// adapter_config.json goes in last, so it never describes weights that are not there yet. Other files in
+    /// <paramref name="dir"/> are left alone.
     /// </summary>
     public static void WriteToDirectory(string dir, byte[] safetensors, string configJson)
     {
         FromBytes(safetensors, configJson).Dispose(); // refuse to persist anything we could not load back
         var configBytes = Encoding.UTF8.GetBytes(configJson);
-        DirectorySwap.Replace(dir, staging =>
+        FileSetWriter.Write(dir, staging =>
         {
-            AtomicFile.WriteAllBytes(Path.Combine(staging, WeightsFile), safetensors);
-            AtomicFile.WriteAllBytes(Path.Combine(staging, ConfigFile), configBytes);
-        }, keepOld: _ => true);
+            File.WriteAllBytes(Path.Combine(staging, WeightsFile), safetensors);
+            File.WriteAllBytes(Path.Combine(staging, ConfigFile), configBytes);
+        }, commitOrder: [ConfigFile]);
     }
 
     /// <summary>

@@ -38,9 +38,12 @@ public sealed class ClusterCommandOutputTests(EmbeddedCluster cluster)
         Assert.Contains(AdapterFiles.WeightsFileName, Ok(await cluster.RunAsync("download", job, "--out", outDir)).Stdout);
         var again = Parse(await cluster.RunAsync("download", job, "--out", outDir, "--json"));  // a re-download replaces the pair
         Assert.Equal(Path.Combine(outDir, AdapterFiles.ConfigFileName), again.GetProperty("configPath").GetString());
-        await File.WriteAllTextAsync(Path.Combine(outDir, "notes.txt"), "mine");
-        Assert.Contains("notes.txt", (await cluster.RunAsync("download", job, "--out", outDir)).SingleErrorLine());
-        Assert.Equal("mine", await File.ReadAllTextAsync(Path.Combine(outDir, "notes.txt")));
+        var notes = Path.Combine(outDir, "notes.txt");
+        await File.WriteAllTextAsync(notes, "mine");
+        Ok(await cluster.RunAsync("download", job, "--out", outDir));   // the user's other files are left alone
+        Assert.Equal("mine", await File.ReadAllTextAsync(notes));
+        Assert.Contains($"cannot be created: '{notes}' is a file",
+            (await cluster.RunAsync("download", job, "--out", Path.Combine(notes, "x"))).SingleErrorLine());
 
         Assert.Equal($"{job}: Completed", Ok(await cluster.RunAsync("cancel", job)).Stdout.Trim());
         Assert.True(Parse(await cluster.RunAsync("delete", job, "--json")).GetProperty("deleted").GetBoolean());

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lora.Cli.Commands.Cluster;
 using Lora.Cli.Output;
 using Lora.Training.Checkpoints;
 using Lora.Training.Peft;
@@ -34,7 +35,8 @@ internal static class ExportMergedCommand
             catch (FormatException e) { throw new CliException($"--max-shard-size: {e.Message}"); }
             var baseDir = parse.GetValue(model)!;
             if (!File.Exists(Path.Combine(baseDir, "config.json"))) throw new CliException($"--model: '{baseDir}' has no config.json.");
-            var target = parse.GetValue(outDir)!;
+            // Before the merge, which reads the whole base: an unusable --out must fail now, not after it.
+            var target = OutDirectory.Check("--out", parse.GetValue(outDir));
             var adapterDir = parse.GetValue(adapter)!;
             if (!Directory.Exists(adapterDir)) throw new CliException($"--adapter: directory '{adapterDir}' does not exist.");
             using var weights = PeftAdapterFiles.Load(adapterDir);
