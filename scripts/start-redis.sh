@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Starts a private redis-server on 127.0.0.1 for tests and local cluster runs.
-# Usage: scripts/start-redis.sh [PORT=6379] [DIR=./data/redis]
+# Usage: scripts/start-redis.sh [PORT=6380] [DIR=./data/redis]
+# PORT defaults to 6380, as in scripts/cluster-up.sh: Debian's redis-server service (installed by
+# scripts/install-deps.sh) holds 6379.
 # Idempotent: if the Redis answering on PORT is the one this script started with DIR (its pid file), nothing new
 # starts. A Redis it did not start (e.g. Debian's redis-server service on 6379) is refused, not reused: callers
 # rely on the append-only file in DIR, and scripts/cluster-up.sh shuts this Redis down when it stops.
 set -euo pipefail
 
-port="${1:-6379}"
+port="${1:-6380}"
 dir="${2:-./data/redis}"
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
@@ -27,7 +29,7 @@ if ping; then
     exit 1
 fi
 
-command -v redis-server >/dev/null || { echo "start-redis: redis-server missing; run scripts/install-deps.sh" >&2; exit 1; }
+command -v redis-server >/dev/null || { echo "start-redis: redis-server missing; run sudo scripts/install-deps.sh" >&2; exit 1; }
 
 # Append-only file in DIR: Redis holds the jobs, checkpoints, finished adapters, membership and reminders, so a
 # Redis restarted on the same DIR must come back with them. fsync every second: a Redis crash can lose at most the

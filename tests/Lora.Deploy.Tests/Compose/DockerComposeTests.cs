@@ -70,18 +70,60 @@ public sealed class DockerComposeTests
         Assert.Equal(SiloOptions.HttpPortOption.Default, a["LORA_HTTP_PORT"]);
     }
 
+    /// <summary>Short-syntax port mappings as (host address, host port, container port); none of the services use the long form.</summary>
+    private IEnumerable<(string? Address, string HostPort, string ContainerPort)> Published(string service) =>
+        _services.Map(service).Has("ports")
+            ? _services.Map(service).Seq("ports").Select(p =>
+            {
+                var parts = ((YamlScalarNode)p).Value!.Split(':');
+                return parts.Length switch
+                {
+                    3 => (parts[0], parts[1], parts[2]),
+                    2 => ((string?)null, parts[0], parts[1]),
+                    _ => throw new FormatException($"{service}: port '{p}' is not [ADDRESS:]HOST:CONTAINER"),
+                };
+            })
+            : [];
+
     [Fact]
-    public void Published_ports_map_each_silo_port_one_to_one()
+    public void Published_ports_map_each_silo_gateway_and_http_port_one_to_one_and_not_the_silo_port()
     {
         foreach (var silo in Silos)
         {
             var env = Env(silo);
-            var published = _services.Map(silo).Seq("ports").Select(p => p.ToString()).ToHashSet();
-            foreach (var key in new[] { "LORA_SILO_PORT", "LORA_GATEWAY_PORT", "LORA_HTTP_PORT" })
+            var published = Published(silo).ToList();
+            foreach (var key in new[] { "LORA_GATEWAY_PORT", "LORA_HTTP_PORT" })
             {
-                Assert.Contains($"{env[key]}:{env[key]}", published);
+                Assert.Contains(published, p => p.HostPort == env[key] && p.ContainerPort == env[key]);
             }
+            // Silo-to-silo traffic stays on the compose network; no host client speaks the silo protocol.
+            Assert.DoesNotContain(published, p => p.ContainerPort == env["LORA_SILO_PORT"]);
         }
+    }
+
+    [Fact]
+    public void Every_published_port_binds_loopback_only()
+    {
+        // Orleans gateway and /dashboard, Prometheus and Grafana's admin/admin have no real authentication.
+        foreach (var (service, _) in _services.Entries())
+        {
+            Assert.All(Published(service), p => Assert.True(p.Address == "127.0.0.1",
+                $"{service} publishes {p.HostPort} on {(p.Address ?? "every interface")}, not 127.0.0.1"));
+        }
+    }
+
+    [Fact]
+    public void Cli_keeps_its_working_directory_in_a_named_volume()
+    {
+        var workDir = Containers.Dockerfile.Parse(RepoPaths.Of("Dockerfile.cli")).Stage("runtime").Instructions
+            .Last(i => i.Keyword == "WORKDIR").Arguments;
+        var volumes = _services.Map("cli").Seq("volumes").Select(v => v.ToString()).ToList();
+        var mount = Assert.Single(volumes, v => v.Split(':')[1].TrimEnd('/') == workDir.TrimEnd('/'));
+        // A named volume, not a bind mount: a new named volume takes the image folder's owner (the app user);
+        // a host folder Docker creates for a bind mount would be root's, and the CLI could not write there.
+        var name = mount.Split(':')[0];
+        Assert.DoesNotContain('/', name);
+        Assert.True(Yaml.LoadMapping("docker-compose.yml").Map("volumes").Has(name), name);
     }
 
     [Fact]

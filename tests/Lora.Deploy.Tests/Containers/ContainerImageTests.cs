@@ -25,6 +25,7 @@ public sealed class ContainerImageTests(ITestOutputHelper output)
         Assert.Equal(SiloOptions.All.Where(o => o.EnvVar is "LORA_SILO_PORT" or "LORA_GATEWAY_PORT" or "LORA_HTTP_PORT")
             .Select(o => o.Default).Order(), runtime.Exposed.Order());
         Assert.Equal("$APP_UID", runtime.User);
+        Assert.True(runtime.IsWritableByUser(runtime.Env["LORA_DATA_DIR"]), $"{runtime.Env["LORA_DATA_DIR"]} is {runtime.OwnerOf(runtime.Env["LORA_DATA_DIR"])}'s");
         Assert.Contains("/health", runtime.Healthcheck);
         Assert.All(runtime.SkippedRuns, r => Assert.DoesNotContain("dotnet", r));
 
@@ -76,8 +77,11 @@ public sealed class ContainerImageTests(ITestOutputHelper output)
         using var image = new ImageBuildEmulator(RepoPaths.Root, RepoPaths.Of("Dockerfile.cli"));
         var runtime = image.Build("runtime");
         Assert.Equal(["/app/lora"], runtime.Entrypoint);
-        var outDir = runtime.HostPath("demo-out");
-        var start = new ProcessStartInfo(runtime.HostPath(runtime.Entrypoint[0]), ["demo", "--jobs", "1", "--steps", "3", "--out", outDir, "--json"])
+        // The image runs as the app user and `lora demo` (out/demo) or `download --out DIR` write relative to WORKDIR.
+        Assert.NotNull(runtime.User);
+        Assert.True(runtime.IsWritableByUser(runtime.WorkDir), $"WORKDIR {runtime.WorkDir} is {runtime.OwnerOf(runtime.WorkDir)}'s, the image runs as {runtime.User}");
+        // No --out: the default, relative output folder must land in the working directory.
+        var start = new ProcessStartInfo(runtime.HostPath(runtime.Entrypoint[0]), ["demo", "--jobs", "1", "--steps", "3", "--json"])
         {
             WorkingDirectory = runtime.HostPath(runtime.WorkDir), RedirectStandardOutput = true, RedirectStandardError = true,
         };
@@ -97,7 +101,36 @@ public sealed class ContainerImageTests(ITestOutputHelper output)
             Assert.Fail($"lora demo from the image did not exit within 3 min; killed it and its children:\n{output}");
         }
         Assert.True(process.ExitCode == 0, $"lora demo from the image exited {process.ExitCode}:\n{await stdout}\n{await stderr}");
-        Assert.Single(Directory.GetFiles(outDir, "adapter_model.safetensors", SearchOption.AllDirectories));
+        Assert.Single(Directory.GetFiles(runtime.HostPath(runtime.WorkDir), "adapter_model.safetensors", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void Ownership_model_tells_a_folder_the_user_owns_from_a_root_one()
+    {
+        var dir = Directory.CreateTempSubdirectory("lora-dockerfile-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "Dockerfile.test.dockerignore"), "");
+            File.WriteAllText(Path.Combine(dir.FullName, "seed.txt"), "x");
+            File.WriteAllText(Path.Combine(dir.FullName, "Dockerfile.test"), """
+                FROM base AS runtime
+                WORKDIR /root-owned
+                RUN mkdir -p /made /chowned && chown "$APP_UID:$APP_UID" /chowned
+                COPY --chown=${APP_UID} seed.txt /copied/
+                COPY seed.txt ./
+                USER $APP_UID
+                RUN mkdir -p /mine
+                """);
+            using var image = new ImageBuildEmulator(dir.FullName, Path.Combine(dir.FullName, "Dockerfile.test"));
+            var stage = image.Build("runtime");
+            Assert.False(stage.IsWritableByUser(stage.WorkDir));   // the fault the CLI image had: WORKDIR alone is root's
+            Assert.False(stage.IsWritableByUser("/made"));
+            Assert.True(stage.IsWritableByUser("/chowned"));
+            Assert.True(stage.IsWritableByUser("/copied"));
+            Assert.Equal("root", stage.OwnerOf("seed.txt"));
+            Assert.True(stage.IsWritableByUser("/mine"));
+        }
+        finally { dir.Delete(recursive: true); }
     }
 
     private static int FreePort()

@@ -10,16 +10,16 @@ public sealed class KubernetesManifestTests
 {
     public static TheoryData<string> Overlays => new() { "cpu", "gpu" };
 
-    private static List<IKubernetesObject<V1ObjectMeta>> Render(string overlay) =>
+    internal static List<IKubernetesObject<V1ObjectMeta>> Render(string overlay) =>
         Kustomization.Render("deploy", "k8s", "overlays", overlay);
 
-    private static List<V1Deployment> Silos(List<IKubernetesObject<V1ObjectMeta>> objects) =>
+    internal static List<V1Deployment> Silos(List<IKubernetesObject<V1ObjectMeta>> objects) =>
         objects.OfType<V1Deployment>().Where(d => d.Metadata.Labels["app.kubernetes.io/name"] == "lora-silo").ToList();
 
-    private static bool Selects(IDictionary<string, string> selector, IDictionary<string, string> labels) =>
+    internal static bool Selects(IDictionary<string, string> selector, IDictionary<string, string> labels) =>
         selector.All(s => labels.TryGetValue(s.Key, out var v) && v == s.Value);
 
-    private static V1Container Silo(V1Deployment d) => d.Spec.Template.Spec.Containers.Single(c => c.Name == "silo");
+    internal static V1Container Silo(V1Deployment d) => d.Spec.Template.Spec.Containers.Single(c => c.Name == "silo");
 
     private static string? Env(V1Container c, string name) => c.Env.SingleOrDefault(e => e.Name == name)?.Value;
 
@@ -30,8 +30,10 @@ public sealed class KubernetesManifestTests
         var objects = Render(overlay);
         var deployments = objects.OfType<V1Deployment>().ToList();
         Assert.All(deployments, d => Assert.True(Selects(d.Spec.Selector.MatchLabels, d.Spec.Template.Metadata.Labels), d.Metadata.Name));
+        Assert.All(objects.OfType<V1StatefulSet>(), s => Assert.True(Selects(s.Spec.Selector.MatchLabels, s.Spec.Template.Metadata.Labels), s.Metadata.Name));
+        var pods = Kustomization.PodTemplates(objects).ToList();
         Assert.All(objects.OfType<V1Service>(), s =>
-            Assert.Contains(deployments, d => Selects(s.Spec.Selector, d.Spec.Template.Metadata.Labels)));
+            Assert.Contains(pods, t => Selects(s.Spec.Selector, t.Metadata.Labels)));
         var pdb = objects.OfType<V1PodDisruptionBudget>().Single();
         Assert.All(Silos(objects), d => Assert.True(Selects(pdb.Spec.Selector.MatchLabels, d.Spec.Template.Metadata.Labels)));
         var monitor = objects.OfType<PodMonitor>().Single();
@@ -150,9 +152,16 @@ public sealed class KubernetesManifestTests
 
         var (exit, output) = ExternalTool.Run("kubectl", "kustomize", $"deploy/k8s/overlays/{overlay}");
         Assert.True(exit == 0, output);
-        var theirs = Silos(KubernetesYaml.LoadAllFromString(output, new Dictionary<string, Type> { [PodMonitor.TypeKey] = typeof(PodMonitor) })
-            .Cast<IKubernetesObject<V1ObjectMeta>>().ToList());
-        var ours = Silos(Render(overlay));
+        var theirObjects = KubernetesYaml.LoadAllFromString(output, new Dictionary<string, Type> { [PodMonitor.TypeKey] = typeof(PodMonitor) })
+            .Cast<IKubernetesObject<V1ObjectMeta>>().ToList();
+        var ourObjects = Render(overlay);
+        static IEnumerable<string> Names(List<IKubernetesObject<V1ObjectMeta>> all) =>
+            all.Select(o => $"{o.Kind}/{o.Metadata.NamespaceProperty}/{o.Metadata.Name}").Order();
+        Assert.Equal(Names(theirObjects), Names(ourObjects));
+        var (theirRedis, ourRedis) = (theirObjects.OfType<V1StatefulSet>().Single(), ourObjects.OfType<V1StatefulSet>().Single());
+        Assert.Equal(KubernetesYaml.Serialize(theirRedis.Spec), KubernetesYaml.Serialize(ourRedis.Spec));
+        var theirs = Silos(theirObjects);
+        var ours = Silos(ourObjects);
         Assert.Equal(theirs.Select(d => d.Metadata.Name), ours.Select(d => d.Metadata.Name));
         foreach (var (t, o) in theirs.Zip(ours))
         {

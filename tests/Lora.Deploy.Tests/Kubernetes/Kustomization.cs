@@ -54,7 +54,7 @@ internal static class Kustomization
         {
             foreach (var image in k.Seq("images").Cast<YamlMappingNode>())
             {
-                foreach (var c in objects.OfType<V1Deployment>().SelectMany(d => d.Spec.Template.Spec.Containers))
+                foreach (var c in PodTemplates(objects).SelectMany(t => t.Spec.Containers))
                 {
                     if (c.Image.Split(':')[0] == image.Str("name"))
                     {
@@ -66,4 +66,8 @@ internal static class Kustomization
 
         return objects;
     }
+
+    /// <summary>The pod templates of the workloads (Deployments and StatefulSets), which images: and selectors apply to.</summary>
+    public static IEnumerable<V1PodTemplateSpec> PodTemplates(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects) =>
+        objects.OfType<V1Deployment>().Select(d => d.Spec.Template).Concat(objects.OfType<V1StatefulSet>().Select(s => s.Spec.Template));
 }
