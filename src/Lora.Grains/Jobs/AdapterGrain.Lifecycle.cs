@@ -92,7 +92,7 @@ public sealed partial class AdapterGrain
     /// trying to register it.</summary>
     private async Task StartTraining()
     {
-        if (job.State.State is not (JobState.Queued or JobState.Running)) return;
+        if (!IsActive) return;
         _reminderKept = false;   // a resubmission may be the client's answer to a lost reminder: assert it again
         EnsureLoop();   // whose first step is the same registration, joined below
         await KeepReminder();
