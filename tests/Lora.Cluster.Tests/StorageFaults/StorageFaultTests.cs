@@ -33,7 +33,7 @@ public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixt
 
         var final = await PollFinal(grain);
         Assert.True(final.State == JobState.Completed, $"{final.State} at step {final.Step}: {final.Error}");
-        Assert.Equal(spec.JobId, (await Client.GetGrain<IJobIndexGrain>(0).Find(spec.JobId))?.JobId);
+        Assert.Equal(spec.JobId, (await Client.JobIndexFor(spec.JobId).Find(spec.JobId))?.JobId);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixt
     {
         var spec = Jobs.Spec(FaultyStorageFixture.Model, steps: 3);
         FaultInjectingStorage.Decide = Once((name, _) => name == "dataset", WriteFault.Before);
-        var index = Client.GetGrain<IJobIndexGrain>(0);
+        var index = Client.JobIndexFor(spec.JobId);
         await Assert.ThrowsAnyAsync<Exception>(() => Jobs.Start(Client, spec, Jobs.ReverseDataset()));
         Assert.Null(await index.Find(spec.JobId));   // not left indexed with no record behind it
 
