@@ -7,16 +7,16 @@ public sealed partial class LoraClusterClient
     /// <summary>The current status of a job; throws <see cref="LoraClientException"/> "no job 'x'" for an unknown id.</summary>
     public Task<JobStatus> GetStatusAsync(string jobId) => CallAsync(async () => Existing(await (await ResolveAsync(jobId)).GetStatus(), jobId));
 
-    /// <summary>Statuses of the indexed jobs that can be reached now, fetched concurrently, in index order. A job whose
+    /// <summary>Statuses of the indexed jobs that can be reached now, fetched concurrently, in job id order. A job whose
     /// base model no live silo hosts is left out; <see cref="ListAllJobsAsync"/> also reports those.</summary>
     public async Task<IReadOnlyList<JobStatus>> ListJobsAsync() => (await ListAllJobsAsync()).Jobs;
 
-    /// <summary>Every indexed job, fetched concurrently, in index order: the statuses of the reachable ones and, for
+    /// <summary>Every indexed job, fetched concurrently, in job id order: the statuses of the reachable ones and, for
     /// each job whose status could not be read (its base model is hosted by no live silo, say), its id, base model
     /// and the reason. One unreachable job does not hide the others.</summary>
     public async Task<JobListing> ListAllJobsAsync()
     {
-        var refs = await CallAsync(Index.List);
+        var refs = await CallAsync(_orleans.ListIndexedJobsAsync);
         var outcomes = await Task.WhenAll(refs.Select(async job =>
         {
             try { return (job, Status: await AdapterOf(job).GetStatus(), Reason: (string?)null); }
@@ -64,7 +64,7 @@ public sealed partial class LoraClusterClient
     private async Task<IAdapterGrain> ResolveAsync(string jobId)
     {
         ArgumentNullException.ThrowIfNull(jobId);
-        var found = await Index.Find(jobId) ?? throw new LoraClientException($"no job '{jobId}'");
+        var found = await _orleans.JobIndexFor(jobId).Find(jobId) ?? throw new LoraClientException($"no job '{jobId}'");
         return AdapterOf(found);
     }
 

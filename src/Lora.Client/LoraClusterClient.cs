@@ -141,8 +141,6 @@ public sealed partial class LoraClusterClient : IAsyncDisposable
         catch (Exception e) when (ClusterErrors.Translate(e, Options) is { } mapped) { throw mapped; }
     }
 
-    private IJobIndexGrain Index => _orleans.GetGrain<IJobIndexGrain>(0);
-
     /// <summary>Disconnects from the cluster.</summary>
     public async ValueTask DisposeAsync()
     {

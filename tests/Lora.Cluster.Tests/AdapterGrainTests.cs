@@ -192,7 +192,7 @@ public sealed class AdapterGrainTests(ClusterFixture fixture)
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => grain.Submit(spec));
         Assert.Contains($"job field 'jobId' ('{spec.JobId}') does not match the grain's job id '{spec.JobId}-other'", ex.Message);
         Assert.Equal(0, (await grain.GetStatus()).TotalSteps);
-        Assert.Null(await Client.GetGrain<IJobIndexGrain>(0).Find(spec.JobId));
+        Assert.Null(await Client.JobIndexFor(spec.JobId).Find(spec.JobId));
     }
 
     [Fact]

@@ -7,19 +7,17 @@ namespace Lora.Cluster.Tests;
 public sealed class DeleteTests(ClusterFixture fixture)
 {
     private IClusterClient Client => fixture.Client;
-    private IJobIndexGrain Index => Client.GetGrain<IJobIndexGrain>(0);
-
     [Fact]
     public async Task A_finished_job_is_erased_and_its_id_can_be_reused_with_another_spec()
     {
         var spec = Jobs.Spec(ClusterFixture.ModelA, steps: 3);
         await Jobs.Start(Client, spec, Jobs.ReverseDataset());
-        Assert.Equal(spec.BaseModel, (await Index.Find(spec.JobId))?.BaseModel);   // Submit reserved the id
+        Assert.Equal(spec.BaseModel, (await Client.JobIndexFor(spec.JobId).Find(spec.JobId))?.BaseModel);   // Submit reserved the id
         Assert.Equal(JobState.Completed, (await Jobs.WaitFinal(Client, spec)).State);
 
         var grain = Client.GetGrain<IAdapterGrain>(spec.GrainKey);
         Assert.True(await grain.Delete());
-        Assert.Null(await Index.Find(spec.JobId));
+        Assert.Null(await Client.JobIndexFor(spec.JobId).Find(spec.JobId));
         var gone = await grain.GetStatus();   // a fresh activation reads whatever storage still holds
         Assert.Equal((0, 0), (gone.TotalSteps, gone.Step));
         await Assert.ThrowsAnyAsync<Exception>(() => grain.DownloadAdapter());

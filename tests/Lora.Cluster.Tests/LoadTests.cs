@@ -50,4 +50,31 @@ public sealed class LoadTests(ClusterFixture fixture, ITestOutputHelper output)
         Assert.Equal(Jobs, final.Count);
         Assert.All(final.Values, s => Assert.True(s.State == JobState.Completed, $"{s.JobId}: {s.State} {s.Error}"));
     }
+
+    private const int IndexIds = 2000;
+
+    /// <summary>A key outside the shards: one grain indexing every id, as the index did before sharding.</summary>
+    private const long Unsharded = -1;
+
+    [Fact]
+    public async Task Registering_thousands_of_ids_rewrites_one_shard_each_not_the_whole_index()
+    {
+        var client = fixture.Client;
+        var (sharded, shardedRefs) = await RegisterAll(client, "shard", id => client.JobIndexFor(id));
+        var (single, _) = await RegisterAll(client, "single", _ => client.GetGrain<IJobIndexGrain>(Unsharded));
+        output.WriteLine($"index: {IndexIds} ids registered concurrently: sharded {sharded:F0} ids/s, one grain {single:F0} ids/s");
+        await Task.WhenAll(shardedRefs.Select(r => client.JobIndexFor(r.JobId).Remove(r)));
+    }
+
+    /// <summary>Registers <see cref="IndexIds"/> ids at once and checks each is found; the rate in ids per second.</summary>
+    private static async Task<(double Rate, List<JobRef> Refs)> RegisterAll(IClusterClient client, string prefix, Func<string, IJobIndexGrain> indexOf)
+    {
+        var refs = Enumerable.Range(0, IndexIds).Select(i => new JobRef($"{prefix}-{i:D5}", ClusterFixture.ModelA)).ToList();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(refs.Select(r => indexOf(r.JobId).Register(r)));
+        var rate = IndexIds / clock.Elapsed.TotalSeconds;
+        var found = await Task.WhenAll(refs.Select(r => indexOf(r.JobId).Find(r.JobId)));
+        Assert.Equal(refs, found);
+        return (rate, refs);
+    }
 }

@@ -12,6 +12,18 @@ public sealed partial class AdapterGrain
     /// lands, so a watcher never stops on an end that then fails.</summary>
     private (JobState State, string? Error)? _stateBeforeEnd;
 
+    /// <summary>True from the start of <see cref="Finish"/> to its end, cleanup included: the end's own cleanup is
+    /// under way, so a reminder tick must not start another (nor a loop).</summary>
+    private bool _ending;
+
+    /// <summary>The job's state as storage holds it: an end still being written is not the state yet. Everything
+    /// that acts on the state reads this, never <c>job.State.State</c>, which Finish sets before its write lands.</summary>
+    private JobState EffectiveState => _stateBeforeEnd?.State ?? job.State.State;
+
+    /// <summary>Whether something on this activation is already seeing the job through: its loop, or an end being
+    /// stored and cleaned up after. A reminder tick or a resubmission then only keeps the reminder.</summary>
+    private bool Busy => _ending || _loop is { IsCompleted: false };
+
     /// <summary>Why the loop last stopped without ending the job; Cancel names it.</summary>
     private string? _stopReason;
 
@@ -29,6 +41,13 @@ public sealed partial class AdapterGrain
 
     /// <summary>Stores the end, then cleans up. When the write fails, memory is put back as it was and the error raised.</summary>
     private async Task Finish(JobState state, string? error)
+    {
+        _ending = true;
+        try { await StoreEnd(state, error); }
+        finally { _ending = false; }
+    }
+
+    private async Task StoreEnd(JobState state, string? error)
     {
         var s = job.State;
         var before = (s.State, s.Error, s.UpdatedAt, s.Dataset);

@@ -13,6 +13,9 @@ public sealed partial class AdapterGrain
 {
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
 
+    /// <summary>The index shard holding this job's id.</summary>
+    private IJobIndexGrain Index => GrainFactory.JobIndexFor(AdapterKeys.JobIdOf(this.GetPrimaryKeyString()));
+
     public async Task<JobStatus> Submit(JobSpec spec)
     {
         await _lifecycle.WaitAsync();
@@ -55,7 +58,7 @@ public sealed partial class AdapterGrain
 
         // The id is reserved in the index before anything is stored: a job that trains is always reachable by id,
         // and an id taken on another base model fails here, with nothing written.
-        await GrainFactory.GetGrain<IJobIndexGrain>(0).Register(new JobRef(spec.JobId, BaseModelId));
+        await Index.Register(new JobRef(spec.JobId, BaseModelId));
         try
         {
             // The dataset first: a stored job record never names a dataset that is not stored.
@@ -76,7 +79,7 @@ public sealed partial class AdapterGrain
                 await job.ReadStateAsync();
                 Dataset.Forget();
                 // Nothing stored after all: give the reserved id back rather than index a job that does not exist.
-                if (job.State.Spec is null) await GrainFactory.GetGrain<IJobIndexGrain>(0).Remove(new JobRef(spec.JobId, BaseModelId));
+                if (job.State.Spec is null) await Index.Remove(new JobRef(spec.JobId, BaseModelId));
             }
             catch (Exception e) { LogStorageTrouble(logger, spec.JobId, e.Message); }
             throw;
@@ -92,7 +95,7 @@ public sealed partial class AdapterGrain
     /// trying to register it.</summary>
     private async Task StartTraining()
     {
-        if (job.State.State is not (JobState.Queued or JobState.Running)) return;
+        if (!IsActive) return;
         _reminderKept = false;   // a resubmission may be the client's answer to a lost reminder: assert it again
         EnsureLoop();   // whose first step is the same registration, joined below
         await KeepReminder();
@@ -172,7 +175,7 @@ public sealed partial class AdapterGrain
                 LogDeleted(logger, AdapterKeys.JobIdOf(key));
             }
             _prepared = null;
-            await GrainFactory.GetGrain<IJobIndexGrain>(0).Remove(new JobRef(AdapterKeys.JobIdOf(key), BaseModelId));
+            await Index.Remove(new JobRef(AdapterKeys.JobIdOf(key), BaseModelId));
             DeactivateOnIdle();
             return existed;
         }

@@ -54,8 +54,8 @@ public sealed partial class AdapterGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (job.State.Spec is null) return Task.CompletedTask;
-        host.Metrics.RecordJobState(this.GetPrimaryKeyString(), job.State.State);
-        if (job.State.State is JobState.Queued or JobState.Running) EnsureLoop();
+        host.Metrics.RecordJobState(this.GetPrimaryKeyString(), EffectiveState);
+        EnsureLoop();
         return Task.CompletedTask;
     }
 
@@ -109,9 +109,9 @@ public sealed partial class AdapterGrain(
 
     public async Task<AdapterFiles> DownloadAdapter()
     {
-        var stored = job.State.State == JobState.Completed ? await Adapter.ReadAsync() : null;
+        var stored = EffectiveState == JobState.Completed ? await Adapter.ReadAsync() : null;
         if (stored?.AdapterSafetensors is null)
-            throw new InvalidOperationException($"job '{AdapterKeys.JobIdOf(this.GetPrimaryKeyString())}' has no finished adapter (state {job.State.State}).");
+            throw new InvalidOperationException($"job '{AdapterKeys.JobIdOf(this.GetPrimaryKeyString())}' has no finished adapter (state {EffectiveState}).");
         return new AdapterFiles(stored.AdapterSafetensors, stored.AdapterConfig!);
     }
 
@@ -123,10 +123,12 @@ public sealed partial class AdapterGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (job.State.Spec is not null && job.State.State is JobState.Queued or JobState.Running)
+        // While the loop runs or an end is being stored, the job is in hand and the tick only keeps the reminder: an
+        // end whose write then fails leaves the job Running in storage, needing its dataset and this reminder to resume.
+        if (Busy || (job.State.Spec is not null && IsActive))
         {
             _reminderKept = true;   // it just fired
-            EnsureLoop();
+            EnsureLoop();   // a no-op while busy
         }
         else
         {
@@ -136,9 +138,11 @@ public sealed partial class AdapterGrain(
         }
     }
 
+    private bool IsActive => EffectiveState is JobState.Queued or JobState.Running;
+
     private void EnsureLoop()
     {
-        if (_loop is { IsCompleted: false } || job.State.Spec is null || job.State.State is not (JobState.Queued or JobState.Running)) return;
+        if (Busy || job.State.Spec is null || !IsActive) return;
         _stopReason = null;
         _cancel = new CancellationTokenSource();
         _suspend = new CancellationTokenSource();

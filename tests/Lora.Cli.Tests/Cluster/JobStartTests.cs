@@ -27,12 +27,12 @@ public sealed class JobStartTests(EmbeddedCluster cluster)
     public async Task A_job_whose_model_no_silo_hosts_fails_with_a_client_error_not_an_orleans_one()
     {
         // Indexed while a silo for its model was up, say: placement refuses it, and the SDK says so in its own terms.
-        await cluster.Silo.Grains.GetGrain<IJobIndexGrain>(0).Register(new JobRef("ghost-start", "gone-model"));
+        await cluster.Silo.Grains.JobIndexFor("ghost-start").Register(new JobRef("ghost-start", "gone-model"));
         var e = await Assert.ThrowsAsync<LoraClientException>(() => cluster.Client.GetStatusAsync("ghost-start"));
         Assert.Contains("'gone-model'", e.Message);
         Assert.Contains(DemoSettings.BaseModelId, e.Message);
         await Assert.ThrowsAsync<LoraClientException>(() => cluster.Client.CancelAsync("ghost-start"));
-        await cluster.Silo.Grains.GetGrain<IJobIndexGrain>(0).Remove(new JobRef("ghost-start", "gone-model"));
+        await cluster.Silo.Grains.JobIndexFor("ghost-start").Remove(new JobRef("ghost-start", "gone-model"));
     }
 
     [Fact]

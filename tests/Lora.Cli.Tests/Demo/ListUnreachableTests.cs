@@ -22,7 +22,7 @@ public sealed class ListUnreachableTests : IDisposable
         var plan = DemoTasks.Plan(1, null)[0];
         var reachable = await client.StartTrainingAsync(new DemoSettings { Steps = 1 }.SpecFor(plan), plan.Jsonl);
         var ghost = new JobRef("ghost-1", "no-such-model");
-        await silo.Grains.GetGrain<IJobIndexGrain>(0).Register(ghost);
+        await silo.Grains.JobIndexFor(ghost.JobId).Register(ghost);
 
         var listing = await client.ListAllJobsAsync();
         Assert.Equal([reachable.JobId], listing.Jobs.Select(j => j.JobId));

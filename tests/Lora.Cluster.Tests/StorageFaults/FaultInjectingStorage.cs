@@ -16,12 +16,16 @@ public sealed class FaultInjectingStorage(IGrainStorage inner) : IGrainStorage
     /// <summary>Decides per write (state name, state object) whether and where it fails.</summary>
     public static Func<string, object?, WriteFault>? Decide { get; set; }
 
+    /// <summary>When set, a faulted write is held here first, so a test can act while the grain awaits it.</summary>
+    public static WriteStall? Stall { get; set; }
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         inner.ReadStateAsync(stateName, grainId, grainState);
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var fault = Decide?.Invoke(stateName, grainState.State) ?? WriteFault.None;
+        if (fault != WriteFault.None && Stall is { } stall) await stall.Hold();
         if (fault == WriteFault.Before) throw new TimeoutException($"injected: write of '{stateName}' failed");
         await inner.WriteStateAsync(stateName, grainId, grainState);
         if (fault == WriteFault.AfterLanding) throw new TimeoutException($"injected: write of '{stateName}' landed, reply lost");

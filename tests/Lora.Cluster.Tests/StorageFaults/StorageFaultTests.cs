@@ -1,5 +1,6 @@
 using Lora.Abstractions;
 using Lora.Grains.Jobs;
+using Orleans.Runtime;
 using static Lora.Cluster.Tests.StorageFaults.Faults;
 
 namespace Lora.Cluster.Tests.StorageFaults;
@@ -14,7 +15,12 @@ public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixt
 {
     private IClusterClient Client => fixture.Cluster.Client;
 
-    public void Dispose() => FaultInjectingStorage.Decide = null;
+    public void Dispose()
+    {
+        FaultInjectingStorage.Decide = null;
+        FaultInjectingStorage.Stall?.Release();   // a test that failed midway must not leave a write hanging in the silo
+        FaultInjectingStorage.Stall = null;
+    }
 
     [Fact]
     public async Task A_submit_whose_record_landed_but_whose_reply_was_lost_trains_when_the_client_retries()
@@ -27,7 +33,7 @@ public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixt
 
         var final = await PollFinal(grain);
         Assert.True(final.State == JobState.Completed, $"{final.State} at step {final.Step}: {final.Error}");
-        Assert.Equal(spec.JobId, (await Client.GetGrain<IJobIndexGrain>(0).Find(spec.JobId))?.JobId);
+        Assert.Equal(spec.JobId, (await Client.JobIndexFor(spec.JobId).Find(spec.JobId))?.JobId);
     }
 
     [Fact]
@@ -68,7 +74,7 @@ public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixt
     {
         var spec = Jobs.Spec(FaultyStorageFixture.Model, steps: 3);
         FaultInjectingStorage.Decide = Once((name, _) => name == "dataset", WriteFault.Before);
-        var index = Client.GetGrain<IJobIndexGrain>(0);
+        var index = Client.JobIndexFor(spec.JobId);
         await Assert.ThrowsAnyAsync<Exception>(() => Jobs.Start(Client, spec, Jobs.ReverseDataset()));
         Assert.Null(await index.Find(spec.JobId));   // not left indexed with no record behind it
 
@@ -123,6 +129,31 @@ public sealed class StorageFaultTests(FaultyStorageFixture fixture) : IClassFixt
         Assert.Equal(JobState.Canceled, canceled.State);
         await fixture.Cluster.DeactivateAsync(grain);
         Assert.Equal(JobState.Canceled, (await PollStatus(grain)).State);
+    }
+
+    [Fact]
+    public async Task A_reminder_tick_while_an_end_is_being_written_leaves_the_dataset_and_reminder_the_job_resumes_with()
+    {
+        var spec = Jobs.Spec(FaultyStorageFixture.Model, steps: 100_000);
+        var grain = Client.GetGrain<IAdapterGrain>(spec.GrainKey);
+        await Jobs.Start(Client, spec, Jobs.ReverseDataset());
+        var before = await Jobs.WaitStep(Client, spec, 2);
+        var stall = FaultInjectingStorage.Stall = new WriteStall();
+        FaultInjectingStorage.Decide = Once(JobRecordWrite(spec.JobId, JobState.Canceled), WriteFault.Before);
+
+        var cancel = grain.Cancel();
+        await stall.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        // What the reminder service delivers: an ordinary request, which runs while the loop awaits its end's write.
+        await grain.AsReference<IRemindable>().ReceiveReminder("resume-training",
+            new TickStatus(DateTime.UtcNow, TimeSpan.FromMinutes(1), DateTime.UtcNow));
+        stall.Release();
+        await Assert.ThrowsAnyAsync<Exception>(() => cancel);   // the end was not stored: the job still trains
+
+        Assert.True(File.Exists(fixture.StateFile("dataset", grain.GetGrainId())), "the dataset went with an end that was not stored");
+        Assert.NotNull(await fixture.Reminders.ReadRow(grain.GetGrainId(), "resume-training"));
+        // The failed end deactivated the grain: the next activation trains on from storage alone.
+        await Retry(() => Jobs.WaitStep(Client, spec, before.Step + 1));
+        Assert.True(await Retry(() => grain.Delete()));
     }
 
     [Fact]
