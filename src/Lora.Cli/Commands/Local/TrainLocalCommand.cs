@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Lora.Cli.Commands.Cluster;
 using Lora.Cli.Output;
-using Lora.Training.Data;
 using Lora.Training.Engine;
 using Lora.Training.Lora;
 using Lora.Training.Peft;
