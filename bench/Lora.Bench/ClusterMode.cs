@@ -19,11 +19,13 @@ namespace Lora.Bench;
 public static class ClusterMode
 {
     /// <summary>Medians over repetitions; <paramref name="FusedTokensPerSecond"/> is the same jobs run through the
-    /// same engine directly, alternating with the cluster runs so both see the same machine.</summary>
+    /// same engine directly, alternating with the cluster runs so both see the same machine, and
+    /// <paramref name="RatioSamples"/> each repetition's cluster ÷ its paired fused run.</summary>
     public sealed record Result(double TokensPerSecond, double FusedTokensPerSecond, double MeanAdaptersPerPass,
-        double BusyFraction, double TrainingSeconds, double WallSeconds, IReadOnlyList<double> Samples)
+        double BusyFraction, double TrainingSeconds, double WallSeconds, IReadOnlyList<double> Samples,
+        IReadOnlyList<double> RatioSamples)
     {
-        public double ClusterVsFused => TokensPerSecond / FusedTokensPerSecond;
+        public double ClusterVsFused => Stats.Median(RatioSamples);
     }
 
     public static async Task<Result> MeasureAsync(BenchOptions options, LlamaForCausalLM model, BenchTokenizer tokenizer, EngineOptions engineOptions)
@@ -48,7 +50,8 @@ public static class ClusterMode
             await silo.StartAsync();
             var client = silo.Services.GetRequiredService<IClusterClient>();
             var jobs = SyntheticJobs.Jobs(options.Jobs, options.BatchSize, options.SeqLen, options.Rank, model.Config.VocabSize);
-            var fused = new FusedMode(engine, new PassRecorder(engine));
+            using var fusedPasses = new PassRecorder(engine);
+            var fused = new FusedMode(engine, fusedPasses);
             var clusterRuns = new List<Run>();
             var fusedRuns = new List<double>();
             for (int rep = 0; rep <= options.Repetitions; rep++)   // rep 0 warms the grain code paths up
@@ -65,7 +68,8 @@ public static class ClusterMode
             return new Result(Stats.Median(clusterRuns.Select(r => r.TokensPerSecond)), Stats.Median(fusedRuns),
                 Stats.Median(clusterRuns.Select(r => r.MeanAdapters)), Stats.Median(clusterRuns.Select(r => r.BusyFraction)),
                 Stats.Median(clusterRuns.Select(r => r.TrainingSeconds)), Stats.Median(clusterRuns.Select(r => r.WallSeconds)),
-                clusterRuns.Select(r => Stats.Round(r.TokensPerSecond, 0)).ToArray());
+                clusterRuns.Select(r => Stats.Round(r.TokensPerSecond, 0)).ToArray(),
+                Stats.PairedRatios(clusterRuns.Select(r => r.TokensPerSecond).ToArray(), fusedRuns));
         }
         finally
         {
@@ -91,6 +95,8 @@ public static class ClusterMode
         }));
         await WaitCompletedAsync(client, specs);
         var list = passes();
+        // To the end of the last pass, as PassRecorder times the paired fused runs: the grains' turns after it are
+        // completion handling, not training.
         var seconds = (list[^1].End - (list[0].End - list[0].Duration)).TotalSeconds;
         var tokens = list.Sum(p => (long)p.Tokens);
         return new Run(tokens / seconds, list.Average(p => p.Adapters), list.Sum(p => p.Duration.TotalSeconds) / seconds, seconds,

@@ -14,7 +14,7 @@ public sealed class FusedMode(TrainingEngine engine, PassRecorder passes)
             foreach (var job in jobs) sessions.Add(await engine.OpenAsync(job));
             passes.Clear();
             var results = await Task.WhenAll(sessions.Select(s => ModeResult.StepLoop(engine, s, steps)));
-            var seconds = passes.SecondsSinceFirstPassStarted();
+            var seconds = passes.TrainingSeconds();
             return new ModeResult(results.Sum(r => r.Tokens), seconds, results.Select(r => r.Loss).ToArray(), passes.MeanAdapters,
                 passes.BusySeconds);
         }

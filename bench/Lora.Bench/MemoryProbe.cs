@@ -3,9 +3,10 @@ using Lora.Training.Engine;
 namespace Lora.Bench;
 
 /// <summary>
-/// Resident memory each open adapter adds: VmRSS before and after opening M sessions and stepping each once
-/// (so gradients exist), after a full GC. The allocator is warmed first with a pass of the same width, so the
-/// activation peak of the measured passes is not counted as adapter state.
+/// Resident memory each open adapter adds: VmRSS before and after opening M sessions and stepping each once (so the
+/// AdamW moments are live), after a full GC. Between steps an adapter holds its parameters and two moments; its
+/// gradient exists only during a step (without gradient accumulation). The allocator is warmed first with a pass of
+/// the same width, so the activation peak of the measured passes is not counted as adapter state.
 /// </summary>
 public sealed class MemoryProbe(TrainingEngine engine, BenchOptions options)
 {
@@ -19,11 +20,12 @@ public sealed class MemoryProbe(TrainingEngine engine, BenchOptions options)
     {
         var vocab = engine.Model.Config.VocabSize;
         var warm = SyntheticJobs.Jobs(engine.Options.MaxAdaptersPerStep, options.BatchSize, options.SeqLen, options.Rank, vocab);
-        await new FusedMode(engine, new PassRecorder(engine)).RunAsync(warm, 1);
-        var before = SettledRss();
-
+        using (var passes = new PassRecorder(engine)) await new FusedMode(engine, passes).RunAsync(warm, 1);
+        // The probe jobs' datasets are built before the first reading: they are the bench's, not adapter memory.
         var jobs = Enumerable.Range(1000, options.MemoryAdapters)
             .Select(i => SyntheticJobs.Job(i, options.BatchSize, options.SeqLen, options.Rank, vocab)).ToArray();
+        var before = SettledRss();
+
         var sessions = new List<AdapterSession>();
         try
         {

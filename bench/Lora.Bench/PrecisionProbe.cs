@@ -6,10 +6,11 @@ namespace Lora.Bench;
 /// of the same jobs after K fused steps (identical adapter init, data order and hyper-parameters).</summary>
 public sealed class PrecisionProbe(TrainingEngine fp32, TrainingEngine bf16, BenchOptions options)
 {
+    /// <summary>Throughputs are medians; <see cref="Speedup"/> is the median of the per-repetition bf16 ÷ fp32 ratios.</summary>
     public sealed record Result(double Fp32TokensPerSecond, double Bf16TokensPerSecond, double Fp32Loss, double Bf16Loss,
-        double MeanAbsJobLossDelta, int Steps)
+        double MeanAbsJobLossDelta, int Steps, IReadOnlyList<double> SpeedupSamples)
     {
-        public double Speedup => Bf16TokensPerSecond / Fp32TokensPerSecond;
+        public double Speedup => Stats.Median(SpeedupSamples);
         public double LossDelta => Bf16Loss - Fp32Loss;
     }
 
@@ -17,8 +18,10 @@ public sealed class PrecisionProbe(TrainingEngine fp32, TrainingEngine bf16, Ben
     {
         var vocab = fp32.Model.Config.VocabSize;
         var jobs = SyntheticJobs.Jobs(options.Jobs, options.BatchSize, options.SeqLen, options.Rank, vocab);
-        var f = new FusedMode(fp32, new PassRecorder(fp32));
-        var b = new FusedMode(bf16, new PassRecorder(bf16));
+        using var fp32Passes = new PassRecorder(fp32);
+        using var bf16Passes = new PassRecorder(bf16);
+        var f = new FusedMode(fp32, fp32Passes);
+        var b = new FusedMode(bf16, bf16Passes);
         await b.RunAsync(jobs, 2);   // warm-up (fp32 is already warm)
         var fs = new List<double>();
         var bs = new List<double>();
@@ -32,6 +35,6 @@ public sealed class PrecisionProbe(TrainingEngine fp32, TrainingEngine bf16, Ben
         var lb = (await b.RunAsync(jobs, options.PrecisionSteps)).FinalLosses;
         Log.Info($"after {options.PrecisionSteps} steps: fp32 loss {lf.Average():F4}, bf16 loss {lb.Average():F4}");
         return new Result(Stats.Median(fs), Stats.Median(bs), lf.Average(), lb.Average(),
-            lf.Zip(lb, (x, y) => Math.Abs(x - y)).Average(), options.PrecisionSteps);
+            lf.Zip(lb, (x, y) => Math.Abs(x - y)).Average(), options.PrecisionSteps, Stats.PairedRatios(bs, fs));
     }
 }

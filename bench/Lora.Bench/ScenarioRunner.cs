@@ -21,11 +21,13 @@ public sealed class ScenarioRunner(BenchOptions options)
         var tokenizer = new BenchTokenizer(BenchModel.Config.VocabSize);
         var engineOptions = EngineOptionsFor(options);
         using var engine = new TrainingEngine("bench-fp32", model, tokenizer, engineOptions);
-        var passes = new PassRecorder(engine);
-
-        var comparison = new ThroughputComparison(engine, passes, options);
-        var main = await comparison.RunAsync(options.SeqLen, options.Steps, $"T={options.SeqLen}");
-        var large = await comparison.RunAsync(options.LargeSeqLen, options.LargeSteps, $"T={options.LargeSeqLen}");
+        ThroughputComparison.Result main, large;
+        using (var passes = new PassRecorder(engine))
+        {
+            var comparison = new ThroughputComparison(engine, passes, options);
+            main = await comparison.RunAsync(options.SeqLen, options.Steps, $"T={options.SeqLen}");
+            large = await comparison.RunAsync(options.LargeSeqLen, options.LargeSteps, $"T={options.LargeSeqLen}");
+        }
         var results = new BenchResults
         {
             Options = options, Gemm = gemm, GemmBf16 = gemmBf16,
@@ -35,7 +37,8 @@ public sealed class ScenarioRunner(BenchOptions options)
                 .TrainableParameters(BenchModel.Config),
             Default = main, Large = large,
         };
-        if (options.ThroughputOnly) return results with { Seconds = clock.Elapsed.TotalSeconds };
+        if (options.ThroughputOnly)
+            return results with { Gemm = GemmProbe.WithEndOfRun(gemm, gemmReps), Seconds = clock.Elapsed.TotalSeconds };
 
         PrecisionProbe.Result precision;
         using (var bf16Model = BenchModel.CastToBf16(model))
@@ -50,13 +53,10 @@ public sealed class ScenarioRunner(BenchOptions options)
 
         var cluster = await ClusterMode.MeasureAsync(options, model, tokenizer, engineOptions);
 
-        var gemmEnd = GemmProbe.Measure(ScalarType.Float32, gemmReps, 2048);
-        var peak = new GemmProbe.Result(Math.Max(gemm.PeakGflops, gemmEnd.PeakGflops),
-            new Dictionary<string, double>(gemm.BySize) { ["2048_end_of_run"] = gemmEnd.PeakGflops });
         return results with
         {
-            Gemm = peak, Precision = precision, Memory = memory, Phases = phases, BaseForwardMs = baseForward,
-            Cluster = cluster, Seconds = clock.Elapsed.TotalSeconds,
+            Gemm = GemmProbe.WithEndOfRun(gemm, gemmReps), Precision = precision, Memory = memory, Phases = phases,
+            BaseForwardMs = baseForward, Cluster = cluster, Seconds = clock.Elapsed.TotalSeconds,
         };
     }
 

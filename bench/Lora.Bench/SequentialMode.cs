@@ -18,7 +18,7 @@ public sealed class SequentialMode(TrainingEngine engine, PassRecorder passes)
             {
                 passes.Clear();
                 var (t, loss) = await ModeResult.StepLoop(engine, session, steps);
-                seconds += passes.SecondsSinceFirstPassStarted();
+                seconds += passes.TrainingSeconds();
                 tokens += t;
                 losses.Add(loss);
             }

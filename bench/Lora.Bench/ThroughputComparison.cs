@@ -10,10 +10,13 @@ public sealed record ModeStats(double TokensPerSecond, IReadOnlyList<double> Sam
 /// (after one warm-up round), so machine drift hits every mode alike.</summary>
 public sealed class ThroughputComparison(TrainingEngine engine, PassRecorder passes, BenchOptions options)
 {
+    /// <summary>The ratios are medians of the per-repetition ratios (<see cref="Stats.PairedRatios"/>).</summary>
     public sealed record Result(ModeStats Sequential, ModeStats Fused, ModeStats BigBatch)
     {
-        public double FusedVsSequential => Fused.TokensPerSecond / Sequential.TokensPerSecond;
-        public double FusedVsBigBatch => Fused.TokensPerSecond / BigBatch.TokensPerSecond;
+        public IReadOnlyList<double> FusedVsSequentialSamples => Stats.PairedRatios(Fused.Samples, Sequential.Samples);
+        public IReadOnlyList<double> FusedVsBigBatchSamples => Stats.PairedRatios(Fused.Samples, BigBatch.Samples);
+        public double FusedVsSequential => Stats.Median(FusedVsSequentialSamples);
+        public double FusedVsBigBatch => Stats.Median(FusedVsBigBatchSamples);
     }
 
     public async Task<Result> RunAsync(int seqLen, int steps, string label)
@@ -40,13 +43,13 @@ public sealed class ThroughputComparison(TrainingEngine engine, PassRecorder pas
                 + $"fused {runs[1][^1].TokensPerSecond:F0}, bigbatch {runs[2][^1].TokensPerSecond:F0} tokens/s; fused mean adapters/pass {runs[1][^1].MeanPassSize:F1}, engine busy {runs[1][^1].BusyFraction:P0}");
             Log.Info($"{label} fused passes (adapters:ms): {fusedPasses}");
         }
-        return new Result(Stats(runs[0]), Stats(runs[1]), Stats(runs[2]));
+        return new Result(Summarize(runs[0]), Summarize(runs[1]), Summarize(runs[2]));
     }
 
-    private static ModeStats Stats(List<ModeResult> runs)
+    private static ModeStats Summarize(List<ModeResult> runs)
     {
         var samples = runs.Select(r => r.TokensPerSecond).ToArray();
-        return new ModeStats(Lora.Bench.Stats.Median(samples), samples, runs[^1].FinalLosses,
-            Lora.Bench.Stats.Median(runs.Select(r => r.MeanPassSize)), Lora.Bench.Stats.Median(runs.Select(r => r.BusyFraction)));
+        return new ModeStats(Stats.Median(samples), samples, runs[^1].FinalLosses,
+            Stats.Median(runs.Select(r => r.MeanPassSize)), Stats.Median(runs.Select(r => r.BusyFraction)));
     }
 }

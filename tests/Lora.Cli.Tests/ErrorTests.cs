@@ -87,6 +87,16 @@ public sealed class ErrorTests(TinyWorkspace workspace)
     }
 
     [Fact]
+    public async Task PretrainBuiltin_NegativeThreads_IsRejectedLikeTheOtherLocalCommands()
+    {
+        var expected = (await CliRun.RunAsync("eval", "--model", workspace.ModelDir, "--text", "hi", "--threads", "-1")).SingleErrorLine();
+        var line = (await CliRun.RunAsync("model", "pretrain-builtin", "--out", Path.Combine(workspace.Root, "never-pretrained"),
+            "--threads", "-1")).SingleErrorLine();
+        Assert.Equal(expected, line);
+        Assert.Contains("--threads must be >= 0 (got -1)", line);
+    }
+
+    [Fact]
     public async Task Help_SucceedsOnStdout()
     {
         var run = await CliRun.RunAsync("train-local", "--help");

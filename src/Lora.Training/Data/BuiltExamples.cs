@@ -15,9 +15,11 @@ public sealed record BuiltExamples(
     /// <summary>Prompt/completion examples that train: every record read but the dropped ones.</summary>
     public int PromptCompletionExamples => PromptCompletionRecords - DroppedNoLossTokens;
 
-    /// <summary>What a user must be told about their data (null when every record trained whole).</summary>
-    public string? Notice(string source, int seqLen) => TruncatedPromptCompletion + DroppedNoLossTokens == 0 ? null
+    /// <summary>What a user must be told about their data (null when every record trained whole). <paramref name="remedy"/>
+    /// names what the user can change: a command without --seq-len (eval scores at the model's context) has another.</summary>
+    public string? Notice(string source, int seqLen, string? remedy = null) =>
+        TruncatedPromptCompletion + DroppedNoLossTokens == 0 ? null
         : $"{source}: {TruncatedPromptCompletion} of {PromptCompletionRecords} prompt/completion records were cut to seq_len {seqLen}"
           + (DroppedNoLossTokens == 0 ? "" : $" ({DroppedNoLossTokens} of them dropped: no completion token was left)")
-          + "; raise --seq-len or shorten the prompts.";
+          + $"; {remedy ?? "raise --seq-len or shorten the prompts"}.";
 }

@@ -10,6 +10,10 @@ namespace Lora.Training.Engine;
 /// served here are small and generations short, so recomputing the prefix keeps this code obviously right.</summary>
 public static class TextGenerator
 {
+    /// <summary>Below this, sampling is greedy: logits / T overflows float32 (NaN after softmax) long before T
+    /// reaches 0, and at 1e-5 a logit gap of 1e-3 already makes the runner-up e^-100 as likely, i.e. argmax anyway.</summary>
+    public const double GreedyBelowTemperature = 1e-5;
+
     public static string Generate(LlamaForCausalLM model, ITextTokenizer tokenizer, ILoraDelta? delta, string prompt,
         int maxNewTokens, double temperature = 0, long seed = 0)
     {
@@ -31,7 +35,7 @@ public static class TextGenerator
             var input = tensor(ids.ToArray(), [1, ids.Count], device: model.Device);
             // Only ids the tokenizer can decode: checkpoints often pad vocab_size past the tokenizer's vocabulary.
             var last = model.ForwardLast(input, delta)[0].narrow(0, 0, tokenizer.VocabSize);   // (V_tok)
-            long next = temperature == 0
+            long next = temperature < GreedyBelowTemperature
                 ? last.argmax().item<long>()
                 : multinomial(last.div(temperature).softmax(-1), 1, generator: generator).item<long>();
             if (next == tokenizer.EosId) break;

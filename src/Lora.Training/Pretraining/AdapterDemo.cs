@@ -10,7 +10,7 @@ namespace Lora.Training.Pretraining;
 
 /// <summary>Held-out numbers for one task: eval loss and exact-match accuracy, base vs adapter.</summary>
 public sealed record TaskDemoResult(string Task, int Steps, double BaseEvalLoss, double AdapterEvalLoss,
-    int HeldOut, int BaseCorrect, int AdapterCorrect, TimeSpan TrainTime, IReadOnlyList<(string Prompt, string Base, string Adapter)> Samples)
+    int HeldOut, int BaseCorrect, int AdapterCorrect, TimeSpan TrainTime, IReadOnlyList<DemoSample> Samples)
 {
     public double BaseAccuracy => (double)BaseCorrect / HeldOut;
     public double AdapterAccuracy => (double)AdapterCorrect / HeldOut;
@@ -68,14 +68,14 @@ public static class AdapterDemo
         var heldOut = task.Generate(s0 + 1_000_003, s.HeldOutPrompts * 4).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => ExampleTasks.ParseLine(l).Prompt).Where(p => !seen.Contains(p)).Distinct().Take(s.HeldOutPrompts).ToList();
         int baseOk = 0, adapterOk = 0;
-        var samples = new List<(string, string, string)>();
+        var samples = new List<DemoSample>();
         foreach (var prompt in heldOut)
         {
             var b = await engine.GenerateAsync(null, prompt, s.MaxNewTokens);
             var a = await engine.GenerateAsync(weights, prompt, s.MaxNewTokens);
             if (ExampleTasks.ExactMatch(task.Name, prompt, b)) baseOk++;
             if (ExampleTasks.ExactMatch(task.Name, prompt, a)) adapterOk++;
-            if (samples.Count < 3) samples.Add((prompt, b, a));
+            if (samples.Count < 3) samples.Add(new DemoSample(prompt, b, a));
         }
         var result = new TaskDemoResult(task.Name, summary.Steps, summary.BaseEvalLoss, summary.FinalEvalLoss,
             heldOut.Count, baseOk, adapterOk, summary.Duration, samples);

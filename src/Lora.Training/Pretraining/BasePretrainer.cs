@@ -28,7 +28,7 @@ public sealed record PretrainSettings
 
 /// <summary>Outcome of pretraining: smoothed train loss at the end and the loss curve (one point per log).</summary>
 public sealed record PretrainResult(double FinalTrainLoss, double InitialLoss, long Tokens, TimeSpan Duration,
-    IReadOnlyList<(int Step, double Loss)> Curve);
+    IReadOnlyList<LossPoint> Curve);
 
 /// <summary>
 /// Full-parameter causal-LM pretraining of a <see cref="LlamaForCausalLM"/> on a byte-level token stream, with
@@ -55,7 +55,7 @@ public sealed class BasePretrainer(LlamaForCausalLM model, PretrainSettings sett
         ], s.LearningRate, 0.9, 0.95);
         var rng = new StableRandom((ulong)s.Seed ^ 0xB15E_0000_0000_0001UL);
         var clock = Stopwatch.StartNew();
-        var curve = new List<(int, double)>();
+        var curve = new List<LossPoint>();
         double smoothed = double.NaN, initial = double.NaN;
         long tokens = 0;
         try
@@ -80,7 +80,7 @@ public sealed class BasePretrainer(LlamaForCausalLM model, PretrainSettings sett
                 smoothed = double.IsNaN(smoothed) ? value : 0.98 * smoothed + 0.02 * value;
                 if ((step + 1) % s.LogEvery == 0 || step + 1 == s.Steps)
                 {
-                    curve.Add((step + 1, smoothed));
+                    curve.Add(new LossPoint(step + 1, smoothed));
                     log?.WriteLine($"pretrain step {step + 1}/{s.Steps}  loss {smoothed:F3}  lr {LearningRate(step):E2}  " +
                                    $"{tokens / clock.Elapsed.TotalSeconds:F0} tok/s  {clock.Elapsed.TotalSeconds:F0}s");
                 }

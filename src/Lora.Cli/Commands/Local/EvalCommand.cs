@@ -42,7 +42,7 @@ internal static class EvalCommand
             using var weights = LocalModel.LoadAdapter(parse.GetValue(adapter), baseModel);
             var examples = parse.GetValue(text) is { } t ? [Sequence(TextIds(baseModel, t), baseModel.Config, "--text")]
                 : parse.GetValue(tokenIds) is { } ids ? [Sequence(ParseIds(ids, baseModel.Config.VocabSize), baseModel.Config, "--token-ids")]
-                : FromJsonl(baseModel, dataPath!);
+                : FromJsonl(baseModel, dataPath!, parse.InvocationConfiguration.Error);
 
             // Synchronous on this thread on purpose: TorchSharp dispose scopes and no_grad are per OS thread.
             var executor = new FusedStepExecutor(baseModel.Model, baseModel.Tokenizer.PadId);
@@ -89,11 +89,11 @@ internal static class EvalCommand
         return new TrainingExample(ids[..^1], ids[1..]);
     }
 
-    private static IReadOnlyList<TrainingExample> FromJsonl(BaseModel model, string path)
+    private static IReadOnlyList<TrainingExample> FromJsonl(BaseModel model, string path, TextWriter error)
     {
-        var dataset = JsonlDataset.Load(path);
         // All examples, none held out; windows as long as the model's context so long texts are scored whole.
-        return PreparedDataset.FromJsonl(dataset, model.Tokenizer, model.Config.VocabSize, model.Config.MaxPositionEmbeddings,
-            evalFraction: 0, seed: 0).Train;
+        var context = model.Config.MaxPositionEmbeddings;
+        return LocalDataset.Prepare(path, model, context, evalFraction: 0, seed: 0, error,
+            remedy: $"eval scores up to the model's context of {context} tokens, so shorten the prompts").Train;
     }
 }

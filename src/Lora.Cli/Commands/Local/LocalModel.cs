@@ -12,16 +12,22 @@ internal static class LocalModel
 {
     public static BaseModel LoadBase(string dir, string? dtype, string device, int threads)
     {
-        if (threads < 0) throw new CliException($"--threads must be >= 0 (got {threads}).");
+        UseThreads(threads);
         if (!Directory.Exists(dir)) throw new CliException($"--model: directory '{dir}' does not exist.");
         if (!File.Exists(Path.Combine(dir, "config.json")))
             throw new CliException($"--model: '{dir}' has no config.json (expected a HuggingFace model directory).");
         if (dtype is not (null or "float32" or "bfloat16"))
             throw new CliException($"--dtype: '{dtype}' is not float32 or bfloat16.");
         var resolved = TorchRuntime.ResolveDevice(device);
-        // Process-wide, so it also covers the training engine's compute thread started later.
-        if (threads > 0) torch.set_num_threads(threads);
         return BaseModel.Load(dir, dtype: dtype, device: resolved);
+    }
+
+    /// <summary>Applies --threads (0 leaves torch's default). Process-wide, so it also covers the training engine's
+    /// compute thread started later.</summary>
+    public static void UseThreads(int threads)
+    {
+        if (threads < 0) throw new CliException($"--threads must be >= 0 (got {threads}).");
+        if (threads > 0) torch.set_num_threads(threads);
     }
 
     /// <summary>Null when no adapter was given. A loaded adapter is checked against the base before any compute,

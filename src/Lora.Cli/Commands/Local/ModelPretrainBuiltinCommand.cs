@@ -23,7 +23,7 @@ internal static class ModelPretrainBuiltinCommand
         };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(threads) > 0) TorchSharp.torch.set_num_threads(parse.GetValue(threads));
+            LocalModel.UseThreads(parse.GetValue(threads));
             var s = parse.GetValue(seed);
             var report = BuiltinModel.Produce(parse.GetValue(outDir)!, parse.InvocationConfiguration.Error, s,
                 BuiltinModel.PretrainSettings(s), parse.GetValue(skipAdapters) ? null : new AdapterDemoSettings { Seed = s });

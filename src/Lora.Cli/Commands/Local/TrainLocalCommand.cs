@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Lora.Cli.Commands.Cluster;
 using Lora.Cli.Output;
-using Lora.Training.Data;
 using Lora.Training.Engine;
 using Lora.Training.Lora;
 using Lora.Training.Peft;
@@ -68,9 +67,8 @@ internal static class TrainLocalCommand
             using var baseModel = LocalModel.LoadBase(parse.GetValue(model)!, parse.GetValue(dtype), parse.GetValue(device)!, parse.GetValue(threads));
             lora.ValidateFor(baseModel.Config);
             training.Validate(baseModel.Config.MaxPositionEmbeddings);
-            var prepared = PreparedDataset.FromJsonl(JsonlDataset.Load(dataPath), baseModel.Tokenizer, baseModel.Config.VocabSize,
-                training.SeqLen, training.EvalFraction, s);
-            if (prepared.Stats.Notice(dataPath, training.SeqLen) is { } notice) Console.Error.WriteLine($"warning: {notice}");
+            var prepared = LocalDataset.Prepare(dataPath, baseModel, training.SeqLen, training.EvalFraction, s,
+                parse.InvocationConfiguration.Error);
 
             // Every fused pass is padded to the longest example in it, so these are all the lengths training will see.
             using var engine = new TrainingEngine(baseModel.Id, baseModel.Model, baseModel.Tokenizer);
@@ -84,7 +82,7 @@ internal static class TrainLocalCommand
             var outPath = Path.GetFullPath(parse.GetValue(outDir)!);
             using (summary.Weights) PeftAdapterFiles.Save(outPath, summary.Weights, baseModel.Path);
 
-            var tokensPerSecond = summary.Tokens / Math.Max(summary.Duration.TotalSeconds, 1e-9);
+            var tokensPerSecond = summary.TokensPerSecond;
             if (asJson)
                 JsonOutput.Write(stdout, new
                 {
