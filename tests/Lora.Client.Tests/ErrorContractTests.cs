@@ -96,12 +96,19 @@ public sealed class ErrorContractTests
     public void An_unusable_redis_address_is_rejected(string redis, string expected) =>
         Assert.Contains(expected, Assert.Throws<LoraClientException>(() => new LoraClientOptions { Redis = redis }.Validate()).Message);
 
+    /// <summary>Accepted (Validate does not throw), and a configuration naming the given servers where it is used: the
+    /// client hands the string to Orleans' Redis clustering, which parses it with StackExchange.Redis.</summary>
     [Theory]
-    [InlineData("redis:6379")]
-    [InlineData("redis-0:6379,redis-1:6379")]
-    [InlineData("redis:6379,password=secret,ssl=true")]
-    public void Redis_host_port_and_configuration_strings_are_accepted(string redis) =>
-        Assert.Equal(redis, new LoraClientOptions { Redis = redis }.Validate().Redis);
+    [InlineData("redis:6379", "redis:6379")]
+    [InlineData("redis-0:6379,redis-1:6379", "redis-0:6379 redis-1:6379")]
+    [InlineData("redis:6379,password=secret,ssl=true", "redis:6379")]
+    public void Redis_host_port_and_configuration_strings_are_accepted(string redis, string servers)
+    {
+        var options = new LoraClientOptions { Redis = redis };
+        Assert.Null(Record.Exception(() => options.Validate()));
+        var parsed = StackExchange.Redis.ConfigurationOptions.Parse(options.Redis!);
+        Assert.Equal(servers.Split(' '), parsed.EndPoints.Select(e => e is DnsEndPoint d ? $"{d.Host}:{d.Port}" : $"{e}"));
+    }
 
     [Fact]
     public void The_poll_interval_is_an_option_and_must_be_positive()

@@ -8,7 +8,7 @@ namespace Lora.System.Tests;
 /// <summary>Failures a real silo must contain: a diverging job, a corrupt checkpoint on disk, Redis stalling,
 /// restarting or crashing.</summary>
 [Collection(SystemCollection.Name)]
-public sealed class BadInputTests(ITestOutputHelper output)
+public sealed class BadInputTests(ITestOutputHelper output) : SystemTest
 {
     [Fact]
     public async Task A_diverging_job_fails_with_its_reason_and_the_silo_keeps_serving()

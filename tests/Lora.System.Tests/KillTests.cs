@@ -12,7 +12,7 @@ namespace Lora.System.Tests;
 /// the survivor reports them done), and equal an uninterrupted run of the same spec and seed.
 /// </summary>
 [Collection(SystemCollection.Name)]
-public sealed partial class KillTests(ITestOutputHelper output)
+public sealed partial class KillTests(ITestOutputHelper output) : SystemTest
 {
     private const int Steps = 400;
     private const int CheckpointEvery = 10;
@@ -46,11 +46,11 @@ public sealed partial class KillTests(ITestOutputHelper output)
         // Until every victim job has logged its resume on the survivor, only the survivor's log is watched: a status
         // call would re-activate the grains and hide whether the reminders do it. (Not the lora_jobs gauge: a job
         // deactivated after completing leaves it, so a count of Completed jobs there can stay short of all of them.)
-        var deadline = DateTime.UtcNow.AddMinutes(3);
+        var resume = TestDeadline.For(TimeSpan.FromMinutes(3));
         while (victimJobs.Any(j => !ResumedSteps(survivor.LogTail(20000)).ContainsKey(j.JobId)))
         {
-            Assert.True(DateTime.UtcNow < deadline,
-                $"the victim's jobs did not all resume on the survivor within 3 min; its product and warning log lines:\n{ProductLog(survivor)}\n\n{cluster.Logs()}");
+            Assert.False(resume.Expired,
+                $"the victim's jobs did not all resume on the survivor within {resume}; its product and warning log lines:\n{ProductLog(survivor)}\n\n{cluster.Logs()}");
             await Task.Delay(1000);
         }
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {victimJobs.Count} jobs resumed on {survivor.Name}");
@@ -95,11 +95,11 @@ public sealed partial class KillTests(ITestOutputHelper output)
     /// </summary>
     private async Task AssertModelStaysListedAsync(Lora.Client.LoraClusterClient client)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
+        var wait = TestDeadline.For(TimeSpan.FromMinutes(2));
         var polls = 0;
         while (true)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the killed silo is still listed as hosting a model after 2 minutes");
+            Assert.False(wait.Expired, $"the killed silo is still listed as hosting a model after {wait}");
             IReadOnlyList<BaseModelInfo> models;
             try { models = await client.ListModelsAsync(); }
             catch (Exception e) when (e is not Xunit.Sdk.XunitException) { await Task.Delay(200); continue; }   // the dead gateway
@@ -127,12 +127,12 @@ public sealed partial class KillTests(ITestOutputHelper output)
     private static async Task<Dictionary<string, JobStatus>> WaitAsync(Lora.Client.LoraClusterClient client, List<JobSpec> jobs,
         Func<JobStatus, bool> ready, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var wait = TestDeadline.For(timeout);
         while (true)
         {
             var all = (await Task.WhenAll(jobs.Select(j => client.GetStatusAsync(j.JobId)))).ToDictionary(s => s.JobId);
             if (all.Values.All(ready)) return all;
-            Assert.True(DateTime.UtcNow < deadline, "jobs did not progress: " + string.Join(", ", all.Values.Select(s => $"{s.JobId}@{s.Step} {s.State} {s.Error}")));
+            Assert.False(wait.Expired, $"jobs did not progress within {wait}: " + string.Join(", ", all.Values.Select(s => $"{s.JobId}@{s.Step} {s.State} {s.Error}")));
             await Task.Delay(200);
         }
     }

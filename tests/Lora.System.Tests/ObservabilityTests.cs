@@ -10,7 +10,7 @@ namespace Lora.System.Tests;
 /// jobs train, promtool's verdict on the exposition, and a real Prometheus scraping it.
 /// </summary>
 [Collection(SystemCollection.Name)]
-public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ObservabilityTests(ITestOutputHelper output) : SystemTest, IAsyncLifetime
 {
     private readonly string _root = Directory.CreateTempSubdirectory("lora-obs-").FullName;
     private SiloProcess _silo = null!;
@@ -82,10 +82,10 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
 
     private async Task<Exposition> ScrapeWhenAsync(LoraClusterClient client, string jobId, Func<int, bool> ready)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
+        var wait = TestDeadline.For(TimeSpan.FromMinutes(2));
         while (!ready((await client.GetStatusAsync(jobId)).Step))
         {
-            Assert.True(DateTime.UtcNow < deadline, $"{jobId} made no progress: {_silo.LogTail()}");
+            Assert.False(wait.Expired, $"{jobId} made no progress within {wait}: {_silo.LogTail()}");
             await Task.Delay(200);
         }
         return Exposition.Parse(await _silo.ScrapeAsync());
@@ -114,11 +114,11 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
     private async Task AssertPrometheusScrapesAsync()
     {
         await using var prometheus = await PrometheusServer.StartAsync([$"127.0.0.1:{_silo.HttpPort}"], _silo.Name);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var wait = TestDeadline.For(TimeSpan.FromSeconds(60));
         string health = "", lastError = "";
         while (health != "up")
         {
-            Assert.True(DateTime.UtcNow < deadline, $"prometheus target not up: health '{health}', error '{lastError}'\n{File.ReadAllText(prometheus.LogPath)}");
+            Assert.False(wait.Expired, $"prometheus target not up within {wait}: health '{health}', error '{lastError}'\n{File.ReadAllText(prometheus.LogPath)}");
             await Task.Delay(500);
             var targets = (await prometheus.ApiAsync("/api/v1/targets")).GetProperty("activeTargets");
             if (targets.GetArrayLength() == 0) continue;
@@ -128,7 +128,7 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
         var baseModel = "";
         for (var result = 0; result == 0;)
         {
-            Assert.True(DateTime.UtcNow < deadline, "prometheus has no lora_training_steps_total sample");
+            Assert.False(wait.Expired, $"prometheus has no lora_training_steps_total sample within {wait}");
             var series = await prometheus.QueryAsync("lora_training_steps_total");
             result = series.GetArrayLength();
             if (result > 0)

@@ -12,7 +12,7 @@ namespace Lora.System.Tests;
 /// because it trained alone both times.
 /// </summary>
 [Collection(SystemCollection.Name)]
-public sealed class RestartTests(ITestOutputHelper output)
+public sealed class RestartTests(ITestOutputHelper output) : SystemTest
 {
     [Fact]
     public async Task After_a_graceful_whole_cluster_restart_finished_adapters_remain_and_running_jobs_continue_exactly()
@@ -50,10 +50,10 @@ public sealed class RestartTests(ITestOutputHelper output)
 
         // The reminder (not a client call) re-activates the unfinished job: watch the silo's metrics only. The
         // completion counter counts jobs completing on this silo, so 1 is the resumed job finishing here.
-        var deadline = DateTime.UtcNow.AddMinutes(3);
+        var wait = TestDeadline.For(TimeSpan.FromMinutes(3));
         while (Exposition.Parse(await restarted.ScrapeAsync()).Sum("lora_jobs_completed_total") < 1)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"unfinished job did not complete after restart:\n{cluster.Logs()}");
+            Assert.False(wait.Expired, $"unfinished job did not complete within {wait} after restart:\n{cluster.Logs()}");
             await Task.Delay(1000);
         }
         var resumed = KillTests.ResumedSteps(restarted.LogTail(5000));

@@ -8,7 +8,7 @@ namespace Lora.System.Tests;
 /// <summary>What a job leaves in a real silo's file storage: the dataset once, and only while the job runs; nothing
 /// once deleted.</summary>
 [Collection(SystemCollection.Name)]
-public sealed class StorageFootprintTests(ITestOutputHelper output)
+public sealed class StorageFootprintTests(ITestOutputHelper output) : SystemTest
 {
     [Fact]
     public async Task Checkpoints_rewrite_a_small_job_record_a_finished_job_keeps_no_dataset_and_a_deleted_one_nothing()
@@ -25,13 +25,13 @@ public sealed class StorageFootprintTests(ITestOutputHelper output)
         // while the job runs (a job already final at the first status call must not make the test fail).
         var grains = Path.Combine(root, "grains");
         var sawDataset = Files(grains, "dataset").Any(f => f.Length > data.Length);
-        var deadline = DateTime.UtcNow.AddMinutes(3);
+        var wait = TestDeadline.For(TimeSpan.FromMinutes(3));
         JobStatus status;
         while (!(status = await client.GetStatusAsync(spec.JobId)).IsFinal)
         {
             sawDataset |= Files(grains, "dataset").Any(f => f.Length > data.Length);
-            Assert.True(DateTime.UtcNow < deadline,
-                $"{spec.JobId} not final after 3 min: {status.State} at step {status.Step} of {status.TotalSteps}: {status.Error}\n{silo.LogTail()}");
+            Assert.False(wait.Expired,
+                $"{spec.JobId} not final after {wait}: {status.State} at step {status.Step} of {status.TotalSteps}: {status.Error}\n{silo.LogTail()}");
             await Task.Delay(100);
         }
         Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Error}");
@@ -40,7 +40,7 @@ public sealed class StorageFootprintTests(ITestOutputHelper output)
         var record = Assert.Single(Files(grains, "job"));
         Assert.True(record.Length < 64 * 1024, $"the job record is {record.Length} bytes for a {data.Length}-char dataset: checkpoints rewrite the dataset");
         // The dataset goes right after the final record is written, which status queries can see first.
-        for (var wait = 0; wait < 100 && Files(grains, "dataset").Length > 0; wait++) await Task.Delay(100);
+        for (var dropped = TestDeadline.For(TimeSpan.FromSeconds(10)); !dropped.Expired && Files(grains, "dataset").Length > 0;) await Task.Delay(100);
         Assert.Empty(Files(grains, "dataset"));
         Assert.Single(Files(grains, "adapter"));
 

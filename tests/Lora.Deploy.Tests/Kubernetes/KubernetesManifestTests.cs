@@ -141,15 +141,11 @@ public sealed class KubernetesManifestTests
         }
     }
 
-    [Theory]
+    // scripts/install-deps.sh does not install kubectl: where it is missing, CI reports these cases skipped.
+    [TheoryWhenTool("kubectl", "optional: the typed checks above ran on this renderer's output")]
     [MemberData(nameof(Overlays))]
-    public void Rendering_here_agrees_with_kubectl_kustomize_when_kubectl_is_installed(string overlay)
+    public void Rendering_here_agrees_with_kubectl_kustomize(string overlay)
     {
-        if (ExternalTool.Find("kubectl") is null)
-        {
-            return; // The typed checks above already ran on this renderer's output.
-        }
-
         var (exit, output) = ExternalTool.Run("kubectl", "kustomize", $"deploy/k8s/overlays/{overlay}");
         Assert.True(exit == 0, output);
         var theirObjects = KubernetesYaml.LoadAllFromString(output, new Dictionary<string, Type> { [PodMonitor.TypeKey] = typeof(PodMonitor) })

@@ -6,11 +6,19 @@ namespace Lora.Deploy.Tests.Support;
 /// </summary>
 public sealed class FactWhenToolAttribute : FactAttribute
 {
-    public FactWhenToolAttribute(string tool)
-    {
-        if (ExternalTool.Find(tool) is null)
-        {
-            Skip = $"{tool} is not installed (scripts/install-deps.sh installs it)";
-        }
-    }
+    public FactWhenToolAttribute(string tool) => Skip = MissingTool.SkipReason(tool, "scripts/install-deps.sh installs it");
+}
+
+/// <summary>The theory form of <see cref="FactWhenToolAttribute"/>: every case is reported skipped when the tool is not on
+/// PATH, the reason naming where it comes from (a tool install-deps.sh does not install says so).</summary>
+public sealed class TheoryWhenToolAttribute : TheoryAttribute
+{
+    public TheoryWhenToolAttribute(string tool, string whereFrom) => Skip = MissingTool.SkipReason(tool, whereFrom);
+}
+
+internal static class MissingTool
+{
+    /// <summary>Null (the test runs) when the tool is on PATH, else why it is skipped.</summary>
+    public static string? SkipReason(string tool, string whereFrom) =>
+        ExternalTool.Find(tool) is null ? $"{tool} is not installed ({whereFrom})" : null;
 }

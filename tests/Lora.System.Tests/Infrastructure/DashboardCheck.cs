@@ -37,11 +37,11 @@ internal static class DashboardCheck
             {
                 // Grafana's $__rate_interval is at least four scrape intervals; the test scrapes every second.
                 var query = expr.Replace("$__rate_interval", "10s").Replace("$silo", siloValue).Replace("$base_model", modelValue);
-                var deadline = DateTime.UtcNow.AddSeconds(30);
+                var wait = TestDeadline.For(TimeSpan.FromSeconds(30));
                 var series = 0;
-                while ((series = (await prometheus.QueryAsync(query)).GetArrayLength()) == 0 && DateTime.UtcNow < deadline)
+                while ((series = (await prometheus.QueryAsync(query)).GetArrayLength()) == 0 && !wait.Expired)
                     await Task.Delay(1000);
-                Assert.True(series > 0, $"panel '{title}' has no data with silo={siloValue}, base_model={modelValue}: {query}");
+                Assert.True(series > 0, $"panel '{title}' has no data within {wait} with silo={siloValue}, base_model={modelValue}: {query}");
             }
         }
         output.WriteLine($"dashboard: {panels.Count} panel queries answered by prometheus, for All and for silo={silo}, base_model={baseModel}");

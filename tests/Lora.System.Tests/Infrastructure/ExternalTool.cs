@@ -18,8 +18,10 @@ internal static class ExternalTool
     public static void Require(string command, string package) =>
         Assert.True(Exists(command), $"'{command}' not found on PATH: install the Debian package '{package}' (scripts/install-deps.sh does, as root).");
 
-    public static async Task<Result> RunAsync(string command, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null)
+    /// <param name="wait">How long it may take: by default a minute of the test's deadline.</param>
+    public static async Task<Result> RunAsync(string command, IEnumerable<string> args, string? stdin = null, Wait? wait = null)
     {
+        var limit = wait ?? TestDeadline.For(TimeSpan.FromSeconds(60));
         var info = new ProcessStartInfo(command)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null,
@@ -34,8 +36,7 @@ internal static class ExternalTool
             await process.StandardInput.WriteAsync(stdin);
             process.StandardInput.Close();
         }
-        var limit = timeout ?? TimeSpan.FromSeconds(60);
-        using var cts = new CancellationTokenSource(limit);
+        using var cts = new CancellationTokenSource(limit.Remaining);
         try { await process.WaitForExitAsync(cts.Token); }
         catch (OperationCanceledException)
         {
@@ -45,7 +46,7 @@ internal static class ExternalTool
             // A descendant that left the tree may still hold the pipes: do not wait for their end for long.
             var output = await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(TimeSpan.FromSeconds(5))) is Task<string[]> both
                 ? string.Concat(await both) : "(output still held open by a descendant)";
-            throw new TimeoutException($"'{command} {string.Join(' ', info.ArgumentList)}' did not exit within {limit.TotalSeconds:0} s; " +
+            throw new TimeoutException($"'{command} {string.Join(' ', info.ArgumentList)}' did not exit within {limit}; " +
                 $"killed it and its children. Output:\n{output}");
         }
         return new Result(process.ExitCode, await stdout, await stderr);

@@ -43,25 +43,40 @@ internal sealed class PrometheusServer : IAsyncDisposable
                       silo: "{silo}"
             """);
         // sh only redirects output to the log; exec keeps the prometheus pid the one we kill.
-        var info = new ProcessStartInfo("sh") { UseShellExecute = false };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add($"exec prometheus --config.file='{config}' --storage.tsdb.path='{dir}/tsdb' " +
-                              $"--web.listen-address=127.0.0.1:{port} > '{dir}/prometheus.log' 2>&1");
-        var server = new PrometheusServer(Process.Start(info)!, dir, port);
-        await server.WaitReadyAsync();
-        return server;
+        var process = new Process { StartInfo = new ProcessStartInfo("sh") { UseShellExecute = false } };
+        process.StartInfo.ArgumentList.Add("-c");
+        process.StartInfo.ArgumentList.Add($"exec prometheus --config.file='{config}' --storage.tsdb.path='{dir}/tsdb' " +
+                                           $"--web.listen-address=127.0.0.1:{port} > '{dir}/prometheus.log' 2>&1");
+        try { await ChildProcesses.StartAsync(process); }   // dies with the test process, even when that is SIGKILLed
+        catch
+        {
+            process.Dispose();
+            Directory.Delete(dir, recursive: true);
+            throw;
+        }
+        var server = new PrometheusServer(process, dir, port);
+        try
+        {
+            await server.WaitReadyAsync(TestDeadline.For(TimeSpan.FromSeconds(60)));
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();   // neither the process nor its folder outlives a failed start
+            throw;
+        }
     }
 
-    private async Task WaitReadyAsync()
+    private async Task WaitReadyAsync(Wait wait)
     {
-        for (var i = 0; i < 120; i++)
+        while (!wait.Expired)
         {
             if (_process.HasExited) throw new InvalidOperationException($"prometheus exited ({_process.ExitCode}): {File.ReadAllText(LogPath)}");
             try { if ((await Http.GetAsync($"http://127.0.0.1:{Port}/-/ready")).IsSuccessStatusCode) return; }
-            catch (HttpRequestException) { }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
             await Task.Delay(250);
         }
-        throw new InvalidOperationException($"prometheus not ready: {File.ReadAllText(LogPath)}");
+        throw new InvalidOperationException($"prometheus not ready within {wait}: {File.ReadAllText(LogPath)}");
     }
 
     /// <summary>Runs an instant PromQL query; a query Prometheus rejects fails the test with its error.</summary>
@@ -78,7 +93,8 @@ internal sealed class PrometheusServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { }   // exited meanwhile
         await _process.WaitForExitAsync();
         _process.Dispose();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }

@@ -68,10 +68,10 @@ internal sealed class RedisCluster : IAsyncDisposable
     /// </summary>
     public async Task WaitForSilosAsync(Lora.Client.LoraClusterClient client, int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var wait = TestDeadline.For(TimeSpan.FromSeconds(60));
         while ((await client.ListModelsAsync()).Count < count)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} silos registered a model:\n{Logs()}");
+            Assert.False(wait.Expired, $"fewer than {count} silos registered a model within {wait}:\n{Logs()}");
             await Task.Delay(500);
         }
     }

@@ -25,34 +25,45 @@ internal sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Starts (or restarts after <see cref="StopAsync"/>) the server on the same port and folder.</summary>
+    /// <summary>Starts (or restarts after <see cref="StopAsync"/>) the server on the same port and folder. The
+    /// daemon has left this process's tree, so its pid is recorded for .ci/run's cleanup (<see cref="ChildProcesses"/>).</summary>
     public async Task StartAgainAsync()
     {
         var run = await ExternalTool.RunAsync(RepoPaths.Of("scripts", "start-redis.sh"), [$"{Port}", Dir]);
+        if (await PidAsync() is int pid) ChildProcesses.Record(pid);
         Assert.True(run.ExitCode == 0, $"scripts/start-redis.sh {Port} failed ({run.ExitCode}): {run.Output}");
     }
 
     /// <summary>Shuts the server down and returns once its process is gone (a restart on the same port and folder
-    /// must not race the old server's exit); fails, with the shutdown's output and the server's log, after 30 s.</summary>
-    public async Task StopAsync()
+    /// must not race the old server's exit); fails, with the shutdown's output and the server's log, after 30 s (less
+    /// if the test's deadline comes first).</summary>
+    public Task StopAsync() => StopWithinAsync(() => TestDeadline.For(TimeSpan.FromSeconds(30)));
+
+    private async Task StopWithinAsync(Func<Wait> wait)
     {
-        var pidFile = Path.Combine(Dir, $"redis-{Port}.pid");
         // Before the shutdown: Redis deletes its pid file as it exits (but not when SIGKILLed, so a stale file names
         // a dead process, which counts as gone).
-        int? pid = File.Exists(pidFile) && int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), out var p) ? p : null;
-        var shutdown = await ExternalTool.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", $"{Port}", "shutdown"], timeout: TimeSpan.FromSeconds(30));
+        var pid = await PidAsync();
+        var shutdown = await ExternalTool.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", $"{Port}", "shutdown"], wait: wait());
         if (pid is not int id) return;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var exit = wait();
         while (IsAlive(id))
         {
-            if (DateTime.UtcNow > deadline)
+            if (exit.Expired)
             {
                 try { Signals.Send(id, Signals.SigKill); } catch (InvalidOperationException) { }   // left no server behind
-                Assert.Fail($"redis-server (pid {id}, port {Port}) still running 30 s after `redis-cli shutdown` " +
+                Assert.Fail($"redis-server (pid {id}, port {Port}) still running {exit} after `redis-cli shutdown` " +
                     $"(exit {shutdown.ExitCode}: {shutdown.Output.Trim()}); SIGKILLed it. Log:\n{LogTail()}");
             }
             await Task.Delay(100);
         }
+    }
+
+    private async Task<int?> PidAsync()
+    {
+        var pidFile = Path.Combine(Dir, $"redis-{Port}.pid");
+        try { return int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), out var pid) ? pid : null; }
+        catch (IOException) { return null; }   // FileNotFoundException included
     }
 
     /// <summary>A zombie (exited, not yet reaped by whoever adopted the daemon) counts as gone: it holds no port or file.</summary>
@@ -75,7 +86,8 @@ internal sealed class RedisServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Cleanup only: a failure here must not replace the test's own (StopAsync has SIGKILLed a server that hung).
-        try { await StopAsync(); }
+        // Its own short limits: it also runs after a test that used up its deadline.
+        try { await StopWithinAsync(() => Wait.Fixed(TimeSpan.FromSeconds(15))); }
         catch (Exception e) when (e is Xunit.Sdk.XunitException or TimeoutException) { }
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
     }

@@ -4,8 +4,9 @@ namespace Lora.System.Tests.Infrastructure;
 
 /// <summary>
 /// One real silo: `dotnet Lora.Silo.dll` on free ports, output captured to a log file that failure messages quote.
-/// Started ready (/health 200). Dispose kills it; <see cref="Kill"/> is the crash (SIGKILL) and
-/// <see cref="StopAsync"/> the orderly shutdown (SIGTERM) of the durability tests.
+/// Started ready (/health 200), as a child that dies with the test process (<see cref="ChildProcesses"/>). Dispose
+/// kills it; <see cref="Kill"/> is the crash (SIGKILL) and <see cref="StopAsync"/> the orderly shutdown (SIGTERM) of
+/// the durability tests.
 /// </summary>
 internal sealed class SiloProcess : IAsyncDisposable
 {
@@ -59,13 +60,13 @@ internal sealed class SiloProcess : IAsyncDisposable
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
-        process.Start();
+        await ChildProcesses.StartAsync(process);   // dies with the test process, even when that is SIGKILLed
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var silo = new SiloProcess(name, process, log, logPath, ports, dataDir);
         try
         {
-            await silo.WaitHealthyAsync(timeout ?? TimeSpan.FromSeconds(90));
+            await silo.WaitHealthyAsync(TestDeadline.For(timeout ?? TimeSpan.FromSeconds(90)));
             return silo;
         }
         catch
@@ -81,16 +82,15 @@ internal sealed class SiloProcess : IAsyncDisposable
         lock (log) { try { log.WriteLine(line); } catch (ObjectDisposedException) { } }
     }
 
-    public async Task WaitHealthyAsync(TimeSpan timeout)
+    private async Task WaitHealthyAsync(Wait wait)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        while (!wait.Expired)
         {
             if (_process.HasExited) throw Failure($"exited with code {_process.ExitCode} before becoming healthy");
             if (await IsHealthyAsync()) return;
             await Task.Delay(250);
         }
-        throw Failure($"not healthy within {timeout.TotalSeconds:0} s");
+        throw Failure($"not healthy within {wait}");
     }
 
     public async Task<bool> IsHealthyAsync()
@@ -117,10 +117,11 @@ internal sealed class SiloProcess : IAsyncDisposable
     public async Task StopAsync(TimeSpan timeout)
     {
         if (_process.HasExited) return;
+        var wait = TestDeadline.For(timeout);
         Signals.Send(_process.Id, Signals.SigTerm);
-        using var cts = new CancellationTokenSource(timeout);
+        using var cts = new CancellationTokenSource(wait.Remaining);
         try { await _process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { throw Failure($"did not exit within {timeout.TotalSeconds:0} s of SIGTERM"); }
+        catch (OperationCanceledException) { throw Failure($"did not exit within {wait} of SIGTERM"); }
     }
 
     /// <summary>The last lines of the silo's output: what a failing assertion needs to be diagnosable.</summary>

@@ -36,20 +36,21 @@ internal static class TestJobs
     /// <summary>
     /// Polls until the job has done at least <paramref name="step"/> steps and returns that status. Fails, naming the
     /// job's state, step and error (and <paramref name="diagnostics"/>, e.g. silo logs), when the job ends before
-    /// getting there or the timeout passes: a bare polling loop would spin until CI's hang timeout instead.
+    /// getting there or the timeout (cut short by the test's deadline) passes: a bare polling loop would spin until
+    /// CI's hang timeout instead.
     /// </summary>
     public static async Task<JobStatus> WaitStepAsync(LoraClusterClient client, string jobId, int step, TimeSpan timeout,
         Func<string>? diagnostics = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var wait = TestDeadline.For(timeout);
         while (true)
         {
             var status = await client.GetStatusAsync(jobId);
             if (status.Step >= step) return status;
             if (status.IsFinal)
                 Assert.Fail($"{jobId} ended {status.State} at step {status.Step} of {status.TotalSteps} before reaching step {step}: {status.Error}\n{diagnostics?.Invoke()}");
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"{jobId} still {status.State} at step {status.Step} of {status.TotalSteps} after {timeout.TotalSeconds:0} s waiting for step {step}: {status.Error}\n{diagnostics?.Invoke()}");
+            if (wait.Expired)
+                Assert.Fail($"{jobId} still {status.State} at step {status.Step} of {status.TotalSteps} after {wait} waiting for step {step}: {status.Error}\n{diagnostics?.Invoke()}");
             await Task.Delay(100);
         }
     }
@@ -60,7 +61,7 @@ internal static class TestJobs
     {
         var pending = jobIds.ToHashSet();
         var final = new Dictionary<string, JobStatus>();
-        var deadline = DateTime.UtcNow + timeout;
+        var wait = TestDeadline.For(timeout);
         while (pending.Count > 0)
         {
             foreach (var id in pending.ToList())
@@ -68,12 +69,12 @@ internal static class TestJobs
                 JobStatus status;
                 // A silo that just died may still be the directory's answer for a moment; the next poll succeeds.
                 try { status = await client.GetStatusAsync(id); }
-                catch (Exception e) when (e is not LoraClientException && DateTime.UtcNow < deadline) { continue; }
+                catch (Exception e) when (e is not LoraClientException && !wait.Expired) { continue; }
                 observe?.Invoke(status);
                 if (status.IsFinal) { final[id] = status; pending.Remove(id); }
             }
-            if (pending.Count > 0 && DateTime.UtcNow > deadline)
-                throw new TimeoutException($"jobs not final after {timeout.TotalSeconds:0} s: {string.Join(", ", pending)}");
+            if (pending.Count > 0 && wait.Expired)
+                throw new TimeoutException($"jobs not final after {wait}: {string.Join(", ", pending)}");
             await Task.Delay(200);
         }
         return final;

@@ -73,4 +73,19 @@ internal static class EngineFixtures
 
     public static void AssertClose(double expected, double actual, double tol, string what) =>
         Assert.True(Math.Abs(expected - actual) <= tol * (1 + Math.Abs(expected)), $"{what}: {expected} vs {actual}");
+
+    /// <summary>Blocks the compute thread with one exclusive item until the returned handle is disposed: work queued
+    /// meanwhile is all there when the engine next chooses, so a test sees the engine's order, not a race with it.</summary>
+    public static ParkedComputeThread Park(this TrainingEngine engine) => new(engine);
+}
+
+/// <summary>See <see cref="EngineFixtures.Park"/>. Dispose releases the thread (a test that never does holds it five
+/// minutes at most, so disposing the engine cannot hang).</summary>
+internal sealed class ParkedComputeThread : IDisposable
+{
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ParkedComputeThread(TrainingEngine engine) => engine.RunAsync(() => _release.Task.Wait(TimeSpan.FromMinutes(5)));
+
+    public void Dispose() => _release.TrySetResult();
 }

@@ -178,6 +178,8 @@ public sealed class SchedulingTests : IDisposable
             // Generous, so a loaded CI machine oversleeping the 100 ms below cannot end the quiet period early (the
             // test takes this long: the first pass waits it out after the second open).
             BurstQuietPeriod = quiet, BurstHoldLimit = TimeSpan.FromSeconds(30),
+            // For the warm part: a pass that is ready goes right after one item, with no gathering window.
+            MaxPassDelay = TimeSpan.Zero, GatherWindow = TimeSpan.Zero,
         });
         var first = await engine.OpenAsync(Job(0));
         var sinceOpen = System.Diagnostics.Stopwatch.StartNew();
@@ -188,13 +190,23 @@ public sealed class SchedulingTests : IDisposable
         var results = await Task.WhenAll(firstStep, engine.StepAsync(second));
         Assert.All(results, r => Assert.Equal((1, 2), (r.Step, r.FusedAdapters)));
 
-        // Warm engine: a newcomer joins the next pass; the others do not wait for the quiet period again. Timed from
-        // before the open, a held pass takes at least the quiet period; an unheld one an open and one tiny pass.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // Warm engine: a newcomer joins the next pass; the others do not wait for the quiet period again. Told by order,
+        // not time: with the step and one more item queued behind the parked thread, a pass that is ready goes right
+        // after the parking item (no delay allowed), before that item; one held for the quiet period would let it by.
         var third = await engine.OpenAsync(Job(2));
-        var running = await engine.StepAsync(first);
-        Assert.True(clock.Elapsed < quiet, $"a warm engine held a pass {clock.ElapsedMilliseconds} ms for an open (quiet period {quiet.TotalMilliseconds} ms)");
-        Assert.Equal(2, running.Step);
+        var order = new ConcurrentQueue<string>();
+        engine.PassCompleted += _ => order.Enqueue("pass");
+        Task<TrainingStepResult> running;
+        Task<bool> other;
+        using (engine.Park())
+        {
+            running = engine.StepAsync(first);
+            other = engine.RunAsync(() => { order.Enqueue("other work"); return true; });
+        }
+        await other.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(order.TryPeek(out var firstDone) && firstDone == "pass",
+            $"a warm engine held a pass for an open: {string.Join(", ", order)} (quiet period {quiet.TotalSeconds:0} s)");
+        Assert.Equal(2, (await running).Step);
         foreach (var s in new[] { first, second, third }) await engine.ReleaseAsync(s);
     }
 
